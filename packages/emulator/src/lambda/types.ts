@@ -1,0 +1,63 @@
+/**
+ * The contract between the Lambda control plane (which stores functions, versions, aliases and layers)
+ * and the Lambda data plane (instance pool, Runtime API, Invoke API). The control plane resolves a name +
+ * qualifier into a frozen snapshot; the data plane runs it. Nothing here does I/O.
+ */
+
+/** One layer as the data plane needs it: already unzipped (safely) into its own folder. */
+export interface ResolvedLayer {
+  /** Full layer version ARN, e.g. arn:aws:lambda:us-east-1:000000000000:layer:caprice-node:3 */
+  readonly arn: string;
+  /** Folder holding the unzipped layer content (read-only for the data plane). */
+  readonly dir: string;
+  /** Unzipped size in bytes (counts toward the 250 MB limit). */
+  readonly unzippedSize: number;
+}
+
+/** Everything needed to start and run instances of one function version. */
+export interface FunctionSnapshot {
+  readonly functionName: string;
+  /** Unqualified function ARN. */
+  readonly functionArn: string;
+  /** '$LATEST' or a published version number as a string. */
+  readonly version: string;
+  /** The ARN the invoke used (qualified when a qualifier was given): sent as Invoked-Function-Arn. */
+  readonly invokedFunctionArn: string;
+  readonly runtime: string;
+  readonly handler: string;
+  readonly memorySize: number;
+  /** Seconds. */
+  readonly timeout: number;
+  readonly architecture: 'x86_64' | 'arm64';
+  readonly environment: Readonly<Record<string, string>>;
+  /** Folder holding the unzipped function code (read-only for the data plane). */
+  readonly codeDir: string;
+  readonly codeSha256: string;
+  readonly layers: readonly ResolvedLayer[];
+  /** Changes on every code or configuration change: instances of an older revision are retired. */
+  readonly revisionId: string;
+  /** Reserved concurrency set by PutFunctionConcurrency, if any. */
+  readonly reservedConcurrency?: number;
+  readonly region: string;
+  readonly logGroupName: string;
+  /** Whether the function is ready to run (State Active). Pending/Failed invokes are rejected. */
+  readonly state: 'Pending' | 'Active' | 'Inactive' | 'Failed';
+}
+
+/** Implemented by the control plane, consumed by the data plane. */
+export interface FunctionResolver {
+  /**
+   * Resolves a function name, partial or full ARN, with an optional qualifier (version or alias).
+   * Throws `AwsServiceError(404, 'ResourceNotFoundException', …)` when it does not exist.
+   */
+  resolve(nameOrArn: string, qualifier?: string): FunctionSnapshot;
+}
+
+/** Implemented by the data plane, consumed by the control plane and by S3/SES triggers. */
+export interface LambdaDataPlane {
+  /** Asynchronous invoke (InvocationType Event): queued, retried twice on error like Lambda. */
+  invokeAsync(nameOrArn: string, payload: Uint8Array, qualifier?: string): Promise<{ requestId: string }>;
+  /** Retire every instance of the function (after an update or delete) once its current invoke ends. */
+  retire(functionName: string): void;
+  close(): Promise<void>;
+}
