@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /**
  * The contract between the Lambda control plane (which stores functions, versions, aliases and layers)
  * and the Lambda data plane (instance pool, Runtime API, Invoke API). The control plane resolves a name +
@@ -60,4 +62,27 @@ export interface LambdaDataPlane {
   /** Retire every instance of the function (after an update or delete) once its current invoke ends. */
   retire(functionName: string): void;
   close(): Promise<void>;
+}
+
+/** What the Invoke API routes hand to the data plane (parsed from the URL by the router). */
+export interface InvokeRoute {
+  readonly functionName: string;
+  readonly qualifier?: string;
+  /** true for POST /2021-11-15/functions/{name}/response-streaming-invocations */
+  readonly streaming: boolean;
+}
+
+/** The data plane as the emulator's HTTP router sees it. */
+export interface LambdaDataPlaneHttp extends LambdaDataPlane {
+  /** Answers POST /2015-03-31/functions/{name}/invocations (and the streaming variant) completely. */
+  handleInvoke(req: IncomingMessage, res: ServerResponse, route: InvokeRoute): Promise<void>;
+}
+
+/** Options the emulator passes when it creates the data plane (src/lambda/data-plane.ts: createDataPlane). */
+export interface DataPlaneOptions {
+  readonly resolver: FunctionResolver;
+  /** State folder root; the data plane keeps instances under <stateDir>/instances and logs under <stateDir>/logs. */
+  readonly stateDir: string;
+  /** Host the per-instance Runtime API servers bind (127.0.0.1 by default). */
+  readonly host?: string;
 }
