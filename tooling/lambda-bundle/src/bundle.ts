@@ -1,0 +1,70 @@
+import { build, type Metafile } from 'esbuild';
+import { BundleBuildError } from './errors.js';
+
+/** Options for {@link buildLambdaBundle}. */
+export interface LambdaBundleOptions {
+  /** The handler module (TypeScript or JavaScript). */
+  readonly entry: string;
+  /** Output file, e.g. `dist/bundle/index.mjs`. */
+  readonly outfile: string;
+  /** Node version the bundle targets; the layer's Node is 24, 22 keeps the bundle portable. */
+  readonly target?: string;
+  readonly minify?: boolean;
+  /** Packages left out of the bundle (resolved at run time from the zip or a layer). */
+  readonly external?: readonly string[];
+  /** Write `<outfile>.map` and point to it (off by default: it doubles the zip for little use in Lambda). */
+  readonly sourcemap?: boolean;
+}
+
+/** What esbuild produced, with the figures the bundle-size budget cares about. */
+export interface LambdaBundleResult {
+  readonly outfile: string;
+  readonly bytes: number;
+  readonly metafile: Metafile;
+}
+
+// ESM bundles still meet CommonJS dependencies that call require() for node builtins; give them one
+// (the same banner Powertools uses for its ESM test functions).
+const REQUIRE_BANNER =
+  "import { createRequire as __capriceCreateRequire } from 'node:module';const require = __capriceCreateRequire(import.meta.url);";
+
+/**
+ * Bundles a Lambda handler into one ESM file with esbuild. Workspace packages are read from source through
+ * the `@caprice/source` export condition, so a change in a package is picked up without building it first.
+ *
+ * @example
+ * await buildLambdaBundle({ entry: 'src/main.ts', outfile: 'dist/bundle/index.mjs' });
+ */
+export async function buildLambdaBundle(options: LambdaBundleOptions): Promise<LambdaBundleResult> {
+  try {
+    const result = await build({
+      entryPoints: [options.entry],
+      outfile: options.outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: options.target ?? 'node22',
+      conditions: ['@caprice/source'],
+      mainFields: ['module', 'main'],
+      minify: options.minify ?? true,
+      sourcemap: options.sourcemap ? 'linked' : false,
+      external: [...(options.external ?? [])],
+      banner: { js: REQUIRE_BANNER },
+      legalComments: 'eof',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
+    return { outfile: options.outfile, bytes: output?.[1].bytes ?? 0, metafile: result.metafile };
+  } catch (error) {
+    const errors = (
+      error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }
+    ).errors;
+    const details = errors?.length
+      ? errors
+          .map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text))
+          .join('; ')
+      : String(error);
+    throw new BundleBuildError(options.entry, details, { cause: error });
+  }
+}

@@ -1,0 +1,10 @@
+/** @module @caprice/lambda-bundle — build helpers shared by the apps and the runtime layer. */
+export { buildLambdaBundle, type LambdaBundleOptions, type LambdaBundleResult } from './bundle.js';
+export { BundleBuildError, LambdaBundleError, ZipEntryPathError } from './errors.js';
+export {
+  assertSafeEntryPath,
+  collectDirectory,
+  writeReproducibleZip,
+  type ZipEntry,
+  type ZipResult,
+} from './zip.js';
