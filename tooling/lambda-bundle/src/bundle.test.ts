@@ -24,7 +24,7 @@ describe('buildLambdaBundle', () => {
         exports: { '.': { '@caprice/source': './src/index.ts', default: './dist/missing.js' } },
       }),
     );
-    await writeFile(join(pkg, 'src', 'index.ts'), 'export const greet = (n: string): string => `hi ${n}`;\n');
+    await writeFile(join(pkg, 'src', 'index.ts'), "export const greet = (n: string): string => 'hi ' + n;\n");
     await writeFile(
       join(dir, 'main.ts'),
       "import { greet } from '@caprice/greet';\nimport { createHash } from 'node:crypto';\nexport const handler = async () => greet(createHash('sha1').update('x').digest('hex').slice(0, 4));\n",
