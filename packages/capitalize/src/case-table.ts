@@ -1,0 +1,92 @@
+/**
+ * Which code points may change case, derived at run time from the engine's own `toLowerCase` / `toUpperCase` so the
+ * table always agrees with the `toLowerCase` the invariant is checked against, whatever Unicode version the running
+ * engine has.
+ *
+ * A code point `c` is toggleable, between a lower form `l` and an upper form `u`, when all of these hold:
+ * 1. `c` is its own lower case or its own upper case (so titlecase letters such as `ǅ` stay as they are);
+ * 2. `l = lower(c)` and `u = upper(c)` are single code points and differ (so `ß`, `ŉ`, `ǰ`, `ΐ`, `İ` and uncased
+ *    characters stay);
+ * 3. the mapping round-trips: `upper(l) === u` and `lower(u) === l` (so `ſ`, `ı`, Kelvin `K`, Ohm `Ω`, micro `µ`,
+ *    `ẞ` stay; their plain partners `s`, `i`, `k`, `ω`, `μ` still toggle);
+ * 4. `l`, `u` and `c` lie in the same Unicode plane, so the UTF-16 length never changes;
+ * 5. `c` is not `Σ`/`σ`: `toLowerCase` maps `Σ` to `ς` or `σ` depending on the following text (Final_Sigma), so
+ *    neither choice is safe without unbounded look-ahead. `ς` already fails rule 3.
+ *
+ * Then `lower(out) === lower(text)` holds for any text, because each toggled character lower-cases to the same
+ * `l` in either form and keeps its Cased / Case_Ignorable status (which is all Final_Sigma looks at).
+ * @module
+ */
+
+/**
+ * Entry layout, one `Uint32Array` of 65,536 entries per plane: `(upper & 0xffff) << 16 | (lower & 0xffff)` for a
+ * toggleable code point, `0` otherwise (0 can never be an entry, since no letter pair is U+0000/U+0000).
+ */
+export type PlaneTable = Uint32Array;
+
+const GREEK_CAPITAL_SIGMA = 0x03a3;
+const GREEK_SMALL_SIGMA = 0x03c3;
+
+/**
+ * BMP ranges that cannot contain cased letters (CJK ideographs, Hangul syllables, surrogates, private use), skipped
+ * to cut the one-time table build; a unit test checks the assumption against the running engine.
+ */
+export const UNCASED_BMP_RANGES: readonly (readonly [number, number])[] = [
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xac00, 0xd7a3],
+  [0xd800, 0xf8ff],
+];
+
+/** The lower and upper forms of `cp` if it may be toggled (see the module rules), else `undefined`. */
+export function caseFormsOf(cp: number): { lower: number; upper: number } | undefined {
+  if (cp === GREEK_CAPITAL_SIGMA || cp === GREEK_SMALL_SIGMA) return undefined;
+  if (cp >= 0xd800 && cp <= 0xdfff) return undefined;
+  const s = String.fromCodePoint(cp);
+  const l = s.toLowerCase();
+  const u = s.toUpperCase();
+  if (l === u || (s !== l && s !== u)) return undefined;
+  const lower = singleCodePoint(l);
+  const upper = singleCodePoint(u);
+  if (lower === undefined || upper === undefined) return undefined;
+  if (l.toUpperCase() !== u || u.toLowerCase() !== l) return undefined;
+  const plane = cp >>> 16;
+  if (lower >>> 16 !== plane || upper >>> 16 !== plane) return undefined;
+  return { lower, upper };
+}
+
+function singleCodePoint(s: string): number | undefined {
+  const cp = s.codePointAt(0);
+  if (cp === undefined) return undefined;
+  return s.length === (cp > 0xffff ? 2 : 1) ? cp : undefined;
+}
+
+const planes: (PlaneTable | undefined)[] = [];
+
+/** The lazily built table of one plane (0 = BMP). Building costs a few milliseconds, once per plane. */
+export function planeTable(plane: number): PlaneTable {
+  const existing = planes[plane];
+  if (existing !== undefined) return existing;
+  const table = buildPlaneTable(plane);
+  planes[plane] = table;
+  return table;
+}
+
+function buildPlaneTable(plane: number): PlaneTable {
+  const table = new Uint32Array(0x10000);
+  const base = plane << 16;
+  let skip = 0;
+  for (let low = 0; low < 0x10000; low++) {
+    if (plane === 0) {
+      const range = UNCASED_BMP_RANGES[skip];
+      if (range !== undefined && low >= range[0]) {
+        low = range[1];
+        skip++;
+        continue;
+      }
+    }
+    const forms = caseFormsOf(base | low);
+    if (forms !== undefined) table[low] = (((forms.upper & 0xffff) << 16) | (forms.lower & 0xffff)) >>> 0;
+  }
+  return table;
+}

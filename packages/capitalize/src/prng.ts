@@ -1,0 +1,120 @@
+/**
+ * The seeded pseudo-random generator behind `seed`: **sfc32** (Chris Doty-Humphrey's Small Fast Counting generator,
+ * 32-bit variant from PractRand), seeded through the **cyrb128** string hash (bryc). sfc32 passes PractRand and
+ * BigCrush, has a 128-bit state with a counter (period ≥ 2^32, typically ~2^127) and costs a handful of 32-bit ops per
+ * output, which matters because one output decides up to 32 letters. It is not cryptographically secure; it does
+ * not need to be.
+ * @module
+ */
+
+import { CapitalizeRangeError, CapitalizeTypeError } from './errors.js';
+
+/** A seed as accepted by the `seed` option. */
+export type Seed = number | string;
+
+/** Outputs discarded after seeding so that similar seeds (e.g. `1` and `2`) do not give correlated first outputs. */
+const WARM_UP_ROUNDS = 12;
+
+/** sfc32: four 32-bit words of state (`d` is the counter). */
+export class Sfc32 {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(a: number, b: number, c: number, d: number) {
+    this.a = a | 0;
+    this.b = b | 0;
+    this.c = c | 0;
+    this.d = d | 0;
+    for (let i = 0; i < WARM_UP_ROUNDS; i++) this.nextUint32();
+  }
+
+  /** The next output as an unsigned 32-bit integer. */
+  nextUint32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (((this.c << 21) | (this.c >>> 11)) + t) | 0;
+    return t >>> 0;
+  }
+}
+
+/**
+ * cyrb128: a fast 128-bit non-cryptographic string hash (bryc, public domain), used to turn any seed string into
+ * four well-mixed 32-bit words.
+ */
+export function cyrb128(input: string): [number, number, number, number] {
+  let h1 = 1779033703;
+  let h2 = 3144134277;
+  let h3 = 1013904242;
+  let h4 = 2773480762;
+  for (let i = 0; i < input.length; i++) {
+    const k = input.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}
+
+/**
+ * Checks a `seed` option and returns its canonical string form. Numbers are hashed by their `String()` form, so
+ * `42` and `"42"` are the same seed.
+ * @param parameter Name used in the error message, e.g. `"options.seed"`.
+ */
+export function normalizeSeed(seed: unknown, parameter: string): string {
+  if (typeof seed === 'number') {
+    if (!Number.isFinite(seed)) {
+      throw new CapitalizeRangeError(
+        parameter,
+        'a finite number or a non-empty string (e.g. 42 or "demo")',
+        seed,
+      );
+    }
+    return String(seed);
+  }
+  if (typeof seed === 'string') {
+    // An empty seed is almost always an unset config value, not a deliberate choice.
+    if (seed.length === 0)
+      throw new CapitalizeRangeError(parameter, 'a non-empty string or a finite number', seed);
+    return seed;
+  }
+  throw new CapitalizeTypeError(parameter, 'a number or a string (e.g. 42 or "demo")', seed);
+}
+
+/** A generator seeded from `seed` (see {@link normalizeSeed}), or from `Math.random` when `seed` is undefined. */
+export function createSfc32(seed: string | undefined): Sfc32 {
+  if (seed === undefined) {
+    return new Sfc32(
+      (Math.random() * 4294967296) >>> 0,
+      (Math.random() * 4294967296) >>> 0,
+      (Math.random() * 4294967296) >>> 0,
+      (Math.random() * 4294967296) >>> 0,
+    );
+  }
+  const [a, b, c, d] = cyrb128(seed);
+  return new Sfc32(a, b, c, d);
+}
+
+/**
+ * A deterministic `() => number` in [0, 1) from a seed: the same sfc32 stream the `seed` option uses, exposed so
+ * callers can share one seeded source (e.g. pass it as `random` to several calls).
+ * @example
+ * const random = createSeededRandom('demo');
+ * random(); // always the same first value for "demo"
+ */
+export function createSeededRandom(seed: Seed): () => number {
+  const rng = createSfc32(normalizeSeed(seed, 'seed'));
+  return () => rng.nextUint32() / 4294967296;
+}
