@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLambdaBundle } from './bundle.js';
+import { buildLambdaBundle, createLambdaBundleContext } from './bundle.js';
 import { BundleBuildError } from './errors.js';
 
 const run = promisify(execFile);
@@ -56,5 +56,40 @@ describe('buildLambdaBundle', () => {
     const attempt = buildLambdaBundle({ entry: join(dir, 'broken.ts'), outfile: join(dir, 'out', 'b.mjs') });
     await expect(attempt).rejects.toBeInstanceOf(BundleBuildError);
     await expect(attempt).rejects.toThrow(/broken\.ts:1/);
+  });
+});
+
+describe('createLambdaBundleContext', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'caprice-ctx-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rebuilds after a source change and lists the inputs it read', async () => {
+    // Prepare
+    await writeFile(join(dir, 'dep.ts'), "export const word = 'one';\n");
+    await writeFile(
+      join(dir, 'main.ts'),
+      "import { word } from './dep.js';\nexport const handler = () => word;\n",
+    );
+    const ctx = await createLambdaBundleContext({
+      entry: join(dir, 'main.ts'),
+      outfile: join(dir, 'out.mjs'),
+      minify: false,
+    });
+    try {
+      // Act
+      const first = await ctx.rebuild();
+      await writeFile(join(dir, 'dep.ts'), "export const word = 'two';\n");
+      const second = await ctx.rebuild();
+      // Assess
+      expect(Object.keys(first.metafile.inputs).some((p) => p.endsWith('dep.ts'))).toBe(true);
+      expect(await readFile(second.outfile, 'utf8')).toContain('"two"');
+    } finally {
+      await ctx.dispose();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, type BuildResult, build, context, type Metafile } from 'esbuild';
 import { BundleBuildError } from './errors.js';
 
 /** Options for {@link buildLambdaBundle}. */
@@ -35,36 +35,72 @@ const REQUIRE_BANNER =
  * @example
  * await buildLambdaBundle({ entry: 'src/main.ts', outfile: 'dist/bundle/index.mjs' });
  */
+function esbuildOptions(options: LambdaBundleOptions): BuildOptions & { metafile: true } {
+  return {
+    entryPoints: [options.entry],
+    outfile: options.outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: options.target ?? 'node22',
+    conditions: ['@caprice/source'],
+    mainFields: ['module', 'main'],
+    minify: options.minify ?? true,
+    sourcemap: options.sourcemap ? 'linked' : false,
+    external: [...(options.external ?? [])],
+    banner: { js: REQUIRE_BANNER },
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'silent',
+  };
+}
+
+function toResult(options: LambdaBundleOptions, result: BuildResult<{ metafile: true }>): LambdaBundleResult {
+  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
+  return { outfile: options.outfile, bytes: output?.[1].bytes ?? 0, metafile: result.metafile };
+}
+
+function toBuildError(options: LambdaBundleOptions, error: unknown): BundleBuildError {
+  const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
+    .errors;
+  const details = errors?.length
+    ? errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)).join('; ')
+    : String(error);
+  return new BundleBuildError(options.entry, details, { cause: error });
+}
+
+/**
+ * Bundles a Lambda handler into one ESM file with esbuild. Workspace packages are read from source through
+ * the `@caprice/source` export condition, so a change in a package is picked up without building it first.
+ *
+ * @example
+ * await buildLambdaBundle({ entry: 'src/main.ts', outfile: 'dist/bundle/index.mjs' });
+ */
 export async function buildLambdaBundle(options: LambdaBundleOptions): Promise<LambdaBundleResult> {
   try {
-    const result = await build({
-      entryPoints: [options.entry],
-      outfile: options.outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: options.target ?? 'node22',
-      conditions: ['@caprice/source'],
-      mainFields: ['module', 'main'],
-      minify: options.minify ?? true,
-      sourcemap: options.sourcemap ? 'linked' : false,
-      external: [...(options.external ?? [])],
-      banner: { js: REQUIRE_BANNER },
-      legalComments: 'eof',
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
-    return { outfile: options.outfile, bytes: output?.[1].bytes ?? 0, metafile: result.metafile };
+    return toResult(options, await build(esbuildOptions(options)));
   } catch (error) {
-    const errors = (
-      error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }
-    ).errors;
-    const details = errors?.length
-      ? errors
-          .map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text))
-          .join('; ')
-      : String(error);
-    throw new BundleBuildError(options.entry, details, { cause: error });
+    throw toBuildError(options, error);
   }
+}
+
+/** An incremental bundler for watch mode: `rebuild()` reuses esbuild's previous work. */
+export interface LambdaBundleContext {
+  rebuild(): Promise<LambdaBundleResult>;
+  dispose(): Promise<void>;
+}
+
+/** Like {@link buildLambdaBundle}, but keeps esbuild's state between builds (`caprice dev` rebuilds on save). */
+export async function createLambdaBundleContext(options: LambdaBundleOptions): Promise<LambdaBundleContext> {
+  const ctx = await context(esbuildOptions(options));
+  return {
+    async rebuild() {
+      try {
+        return toResult(options, await ctx.rebuild());
+      } catch (error) {
+        throw toBuildError(options, error);
+      }
+    },
+    dispose: () => ctx.dispose(),
+  };
 }
