@@ -1,0 +1,164 @@
+/** Configuration from environment variables, validated once at init. */
+import { ENV } from './constants.js';
+import { ConfigError } from './errors.js';
+
+/** Everything the bot reads from its environment. */
+export interface BotConfig {
+  /** The bot's own address: the reply's From and the SES `Source`. Lower-cased. */
+  botAddress: string;
+  /** Display name on the reply's From. */
+  botName: string;
+  /** Addresses (`bot@example.com`) the bot answers for; mail must name one of them in To/Cc. Lower-cased. */
+  allowedAddresses: readonly string[];
+  /** Domains (`example.com`, written `@example.com` in the variable) the bot answers for. Lower-cased. */
+  allowedDomains: readonly string[];
+  /** Bucket holding the messages; needed for SES receipt events, which do not name it. */
+  bucket: string | undefined;
+  /** Prefix of the SES S3 action (`<prefix><messageId>` is the object key). */
+  keyPrefix: string;
+  /** Prefix of the idempotency markers; never under `keyPrefix`, so markers do not trigger the bot. */
+  markerPrefix: string;
+  /** Quote the original text under the reply. */
+  quote: boolean;
+  /** Probability that a letter is flipped to upper case. */
+  capitalizeProbability: number;
+  /** `Authentication-Results` authserv-ids whose results are trusted (RFC 8601 §5). Lower-cased. */
+  trustedAuthservIds: readonly string[];
+  /** Optional SES configuration set for the replies. */
+  configurationSet: string | undefined;
+  region: string;
+  /** Custom endpoints, for the local emulator. */
+  s3Endpoint: string | undefined;
+  sesEndpoint: string | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const ADDRESS_RE = /^[^\s@<>()",;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const DOMAIN_RE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+
+/**
+ * Reads and validates the bot's configuration.
+ *
+ * @throws {ConfigError} naming the variable when one is missing or invalid.
+ * @example
+ * const config = loadConfig({ EMAIL_BOT_ADDRESS: 'bot@example.com', AWS_REGION: 'eu-west-1' });
+ */
+export function loadConfig(env: Env): BotConfig {
+  const botAddress = required(env, ENV.BOT_ADDRESS).toLowerCase();
+  if (!ADDRESS_RE.test(botAddress)) {
+    throw new ConfigError(
+      ENV.BOT_ADDRESS,
+      `is "${botAddress}", not an address; set it to e.g. bot@example.com`,
+    );
+  }
+  const botName = optional(env, ENV.BOT_NAME) ?? 'Caprice';
+  if (/[\r\n]/.test(botName)) throw new ConfigError(ENV.BOT_NAME, 'must be a single line');
+
+  const { addresses, domains } = parseRecipients(optional(env, ENV.ALLOWED_RECIPIENTS) ?? botAddress);
+
+  const keyPrefix = optional(env, ENV.KEY_PREFIX) ?? '';
+  const markerPrefix = optional(env, ENV.MARKER_PREFIX) ?? 'email-bot-replied/';
+  if (keyPrefix !== '' && markerPrefix.startsWith(keyPrefix)) {
+    throw new ConfigError(
+      ENV.MARKER_PREFIX,
+      `is "${markerPrefix}", inside ${ENV.KEY_PREFIX} "${keyPrefix}"; markers would trigger the bot, choose a prefix outside it`,
+    );
+  }
+
+  const quote = parseBoolean(env, ENV.QUOTE, true);
+  const probabilityText = optional(env, ENV.CAPITALIZE_PROBABILITY);
+  const capitalizeProbability = probabilityText === undefined ? 0.5 : Number(probabilityText);
+  if (!Number.isFinite(capitalizeProbability) || capitalizeProbability < 0 || capitalizeProbability > 1) {
+    throw new ConfigError(
+      ENV.CAPITALIZE_PROBABILITY,
+      `is "${probabilityText}"; expected a number from 0 to 1`,
+    );
+  }
+
+  const trustedAuthservIds = (optional(env, ENV.TRUSTED_AUTHSERV_IDS) ?? 'amazonses.com')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  if (trustedAuthservIds.length === 0) {
+    throw new ConfigError(ENV.TRUSTED_AUTHSERV_IDS, 'lists no authserv-id; set it to e.g. amazonses.com');
+  }
+
+  const region = required(env, ENV.REGION);
+  if (!REGION_RE.test(region)) {
+    throw new ConfigError(ENV.REGION, `is "${region}", not an AWS region name like eu-west-1`);
+  }
+
+  return {
+    botAddress,
+    botName,
+    allowedAddresses: addresses,
+    allowedDomains: domains,
+    bucket: optional(env, ENV.BUCKET),
+    keyPrefix,
+    markerPrefix,
+    quote,
+    capitalizeProbability,
+    trustedAuthservIds,
+    configurationSet: optional(env, ENV.CONFIGURATION_SET),
+    region,
+    s3Endpoint: endpoint(env, ENV.S3_ENDPOINT),
+    sesEndpoint: endpoint(env, ENV.SES_ENDPOINT),
+  };
+}
+
+function required(env: Env, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required but not set');
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, `is "${value}"; expected true or false`);
+}
+
+function parseRecipients(text: string): { addresses: string[]; domains: string[] } {
+  const addresses: string[] = [];
+  const domains: string[] = [];
+  for (const raw of text.split(',')) {
+    const item = raw.trim().toLowerCase();
+    if (item === '') continue;
+    if (item.startsWith('@') && DOMAIN_RE.test(item.slice(1))) domains.push(item.slice(1));
+    else if (ADDRESS_RE.test(item)) addresses.push(item);
+    else {
+      throw new ConfigError(
+        ENV.ALLOWED_RECIPIENTS,
+        `has "${item}", neither an address (bot@example.com) nor a domain (@example.com)`,
+      );
+    }
+  }
+  if (addresses.length === 0 && domains.length === 0) {
+    throw new ConfigError(ENV.ALLOWED_RECIPIENTS, 'lists no address or domain; set e.g. bot@example.com');
+  }
+  return { addresses, domains };
+}
+
+function endpoint(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (cause) {
+    throw new ConfigError(name, `is "${value}", not a URL; set e.g. http://127.0.0.1:4566`, { cause });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `is "${value}"; expected an http(s) URL`);
+  }
+  return value;
+}

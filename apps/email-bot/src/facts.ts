@@ -1,0 +1,89 @@
+/** Turns a parsed message (plus what the event said) into the policy's `MessageFacts`. */
+import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
+import type { InboundRecord } from './event.js';
+import type { MessageFacts } from './policy.js';
+import { firstToken, headerValue, readHeaderVerdicts } from './verdicts.js';
+
+const ADDRESS_RE = /^[^\s@<>()",;:\\]+@[^\s@<>()",;:\\]+\.[^\s@<>()",;:\\]+$/;
+
+/**
+ * Collects the facts the reply policy decides on. Event verdicts (SES receipt events) are authoritative;
+ * otherwise verdicts come from the trusted block of SES headers in the stored object.
+ *
+ * @example
+ * const facts = extractFacts(parsed, record, ['amazonses.com']);
+ */
+export function extractFacts(
+  parsed: Pick<ParsedMail, 'headers' | 'headerLines' | 'from' | 'replyTo' | 'to' | 'cc'>,
+  record: Pick<InboundRecord, 'verdicts' | 'envelopeSender'>,
+  trustedAuthservIds: readonly string[],
+): MessageFacts {
+  const verdicts = record.verdicts ?? readHeaderVerdicts(parsed.headerLines, trustedAuthservIds);
+  const lines = parsed.headerLines.map(({ key, line }) => ({
+    name: key.toLowerCase(),
+    value: headerValue(line),
+  }));
+  const values = (name: string) => lines.filter((l) => l.name === name).map((l) => l.value);
+
+  const autoReplyHeaders: string[] = [];
+  for (const { name, value } of lines) {
+    const lower = value.toLowerCase();
+    if (
+      (name === 'x-autoreply' || name === 'x-autorespond' || name === 'x-auto-response') &&
+      lower !== 'no'
+    ) {
+      autoReplyHeaders.push(`${name}: ${value}`);
+    } else if (name === 'x-loop') {
+      autoReplyHeaders.push(`${name}: ${value}`);
+    } else if (name === 'x-auto-response-suppress' && /\b(all|autoreply|oof)\b/.test(lower)) {
+      autoReplyHeaders.push(`${name}: ${value}`);
+    }
+  }
+
+  const contentType = parsed.headers.get('content-type');
+  return {
+    ...verdicts,
+    returnPath:
+      record.envelopeSender !== undefined
+        ? envelope(record.envelopeSender)
+        : returnPath(values('return-path')),
+    autoSubmitted: values('auto-submitted').map((v) => firstToken(v).toLowerCase()),
+    autoReplyHeaders,
+    listHeaders: [...new Set(lines.filter((l) => l.name.startsWith('list-')).map((l) => l.name))],
+    precedence: values('precedence').map((v) => firstToken(v).toLowerCase())[0],
+    contentType:
+      typeof contentType === 'object' && contentType !== null && 'value' in contentType
+        ? String(contentType.value).toLowerCase()
+        : undefined,
+    from: addresses(parsed.from),
+    replyTo: addresses(parsed.replyTo),
+    recipients: [...addresses(parsed.to), ...addresses(parsed.cc)],
+  };
+}
+
+/** Flattens an address header (groups included) into lower-cased, syntactically plausible addresses. */
+export function addresses(header: AddressObject | AddressObject[] | undefined): string[] {
+  if (header === undefined) return [];
+  const out: string[] = [];
+  const visit = (list: readonly EmailAddress[]) => {
+    for (const entry of list) {
+      if (entry.group) visit(entry.group);
+      const address = entry.address?.trim().toLowerCase();
+      if (address && ADDRESS_RE.test(address)) out.push(address);
+    }
+  };
+  for (const object of Array.isArray(header) ? header : [header]) visit(object.value ?? []);
+  return out;
+}
+
+function returnPath(values: readonly string[]): string | undefined {
+  // SES prepends its own Return-Path, so the first one is the envelope sender.
+  const first = values[0];
+  if (first === undefined) return undefined;
+  return envelope(first);
+}
+
+function envelope(value: string): string {
+  const inner = /<([^>]*)>/.exec(value)?.[1] ?? value;
+  return inner.trim().toLowerCase();
+}

@@ -1,0 +1,161 @@
+/**
+ * The reply policy: a pure function from the facts of one message to "reply to X" or "skip, because Y".
+ * Rules: RFC 3834 §2 (automatic responses), SES backscatter guidance, and the anchor forwarder's lessons
+ * (see README "Reply policy").
+ */
+
+/** Every reason the bot does not answer, in the order they are checked. */
+export const SkipReason = {
+  VIRUS_VERDICT: 'virus-verdict',
+  SPAM_VERDICT: 'spam-verdict',
+  DMARC_FAIL: 'dmarc-fail',
+  UNAUTHENTICATED: 'unauthenticated',
+  NULL_RETURN_PATH: 'null-return-path',
+  AUTO_SUBMITTED: 'auto-submitted',
+  AUTO_REPLY_HEADER: 'auto-reply-header',
+  LIST_HEADERS: 'list-headers',
+  BULK_PRECEDENCE: 'bulk-precedence',
+  DELIVERY_REPORT: 'delivery-report',
+  ROBOT_SENDER: 'robot-sender',
+  OWN_ADDRESS: 'own-address',
+  NOT_ADDRESSED_TO_BOT: 'not-addressed-to-bot',
+  NO_REPLY_ADDRESS: 'no-reply-address',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+/** What the policy knows about one message (built by `extractFacts`). */
+export interface MessageFacts {
+  /** Verdicts, upper-cased (`PASS`, `FAIL`, `GRAY`, …); `undefined` when nobody reported one. */
+  spam?: string | undefined;
+  virus?: string | undefined;
+  spf?: string | undefined;
+  dkim?: string | undefined;
+  dmarc?: string | undefined;
+  /** Envelope sender: `undefined` when unknown, `''` for the null path `<>`. */
+  returnPath?: string | undefined;
+  /** Every `Auto-Submitted` value, lower-cased, parameters removed. */
+  autoSubmitted: readonly string[];
+  /** Other robot markers found, as `name: value` (X-Autoreply, X-Autorespond, X-Loop, X-Auto-Response-Suppress). */
+  autoReplyHeaders: readonly string[];
+  /** Names of `List-*` headers present, lower-cased. */
+  listHeaders: readonly string[];
+  /** `Precedence` value, lower-cased. */
+  precedence?: string | undefined;
+  /** Top-level media type, lower-cased (`multipart/report`). */
+  contentType?: string | undefined;
+  /** Addresses of From, Reply-To, To+Cc: lower-cased, syntactically checked by the extractor. */
+  from: readonly string[];
+  replyTo: readonly string[];
+  recipients: readonly string[];
+}
+
+/** What the policy needs from the configuration. */
+export interface PolicyConfig {
+  botAddress: string;
+  allowedAddresses: readonly string[];
+  allowedDomains: readonly string[];
+}
+
+/** The policy's answer. */
+export type Decision = { reply: true; to: string } | { reply: false; reason: SkipReason; detail: string };
+
+// RFC 3834 §2 and vacation(1)'s junkmail(): local parts used by responders, lists and bounce handlers.
+const ROBOT_LOCAL_PARTS = new Set([
+  'mailer-daemon',
+  'mailerdaemon',
+  'mailer',
+  'postmaster',
+  'uucp',
+  'listserv',
+  'majordomo',
+  'bounce',
+  'bounces',
+  'noreply',
+  'no-reply',
+  'no_reply',
+  'donotreply',
+  'do-not-reply',
+  'do_not_reply',
+  'nobody',
+]);
+const ROBOT_PATTERNS = [
+  /-request$/,
+  /^owner-/,
+  /-owner$/,
+  /-relay$/,
+  /-errors?$/,
+  /-bounces?$/,
+  /^bounces?-/,
+];
+const REPORT_TYPES = new Set([
+  'multipart/report',
+  'message/delivery-status',
+  'message/global-delivery-status',
+  'message/disposition-notification',
+  'message/feedback-report',
+]);
+const BULK_PRECEDENCE = new Set(['bulk', 'list', 'junk']);
+
+/**
+ * Decides whether to answer a message, and to whom.
+ *
+ * @example
+ * decideReply(facts, { botAddress: 'bot@example.com', allowedAddresses: ['bot@example.com'], allowedDomains: [] });
+ * // { reply: false, reason: 'auto-submitted', detail: 'Auto-Submitted: auto-replied' }
+ */
+export function decideReply(facts: MessageFacts, config: PolicyConfig): Decision {
+  if (facts.virus !== 'PASS') return skip('virus-verdict', `virus verdict is ${facts.virus ?? 'missing'}`);
+  if (facts.spam !== 'PASS') return skip('spam-verdict', `spam verdict is ${facts.spam ?? 'missing'}`);
+  if (facts.dmarc === 'FAIL') return skip('dmarc-fail', 'DMARC verdict is FAIL');
+  if (facts.spf !== 'PASS' && facts.dkim !== 'PASS') {
+    return skip(
+      'unauthenticated',
+      `neither SPF (${facts.spf ?? 'missing'}) nor DKIM (${facts.dkim ?? 'missing'}) passed`,
+    );
+  }
+  if (facts.returnPath === '') return skip('null-return-path', 'Return-Path is <> (a bounce or other robot)');
+  const submitted = facts.autoSubmitted.find((value) => value !== 'no');
+  if (submitted !== undefined) return skip('auto-submitted', `Auto-Submitted: ${submitted}`);
+  if (facts.autoReplyHeaders.length > 0) return skip('auto-reply-header', facts.autoReplyHeaders.join(', '));
+  if (facts.listHeaders.length > 0) return skip('list-headers', `has ${facts.listHeaders.join(', ')}`);
+  if (facts.precedence !== undefined && BULK_PRECEDENCE.has(facts.precedence)) {
+    return skip('bulk-precedence', `Precedence: ${facts.precedence}`);
+  }
+  if (facts.contentType !== undefined && REPORT_TYPES.has(facts.contentType)) {
+    return skip('delivery-report', `Content-Type is ${facts.contentType}`);
+  }
+
+  const to = facts.replyTo[0] ?? facts.from[0];
+  const senders = [...facts.from, ...facts.replyTo, ...(facts.returnPath ? [facts.returnPath] : [])];
+  const robot = senders.find(isRobotAddress);
+  if (robot !== undefined) return skip('robot-sender', `${robot} is a robot address`);
+  const own = senders.find((address) => isOwnAddress(address, config));
+  if (own !== undefined) return skip('own-address', `${own} is the bot's own address or domain`);
+  if (!facts.recipients.some((address) => isOwnAddress(address, config))) {
+    return skip('not-addressed-to-bot', 'no To/Cc address is one the bot answers for (Bcc or list copy)');
+  }
+  if (to === undefined) return skip('no-reply-address', 'neither Reply-To nor From holds a usable address');
+  return { reply: true, to };
+}
+
+/** True for addresses of mailer daemons, list managers and no-reply senders. */
+export function isRobotAddress(address: string): boolean {
+  const at = address.lastIndexOf('@');
+  const local = (at === -1 ? address : address.slice(0, at)).toLowerCase();
+  const base = local.split('+')[0] ?? local;
+  return [local, base].some(
+    (part) => ROBOT_LOCAL_PARTS.has(part) || ROBOT_PATTERNS.some((re) => re.test(part)),
+  );
+}
+
+/** True when the address is the bot's, or in one of the domains it answers for (a reply would loop back). */
+export function isOwnAddress(address: string, config: PolicyConfig): boolean {
+  const lower = address.toLowerCase();
+  if (lower === config.botAddress || config.allowedAddresses.includes(lower)) return true;
+  const domain = lower.slice(lower.lastIndexOf('@') + 1);
+  return config.allowedDomains.includes(domain);
+}
+
+function skip(reason: SkipReason, detail: string): Decision {
+  return { reply: false, reason, detail };
+}
