@@ -1,0 +1,372 @@
+/**
+ * The only file that touches the network: a minimal HTTP/1.1 client for the Lambda Runtime API over one kept-alive
+ * TCP socket.
+ *
+ * Why hand-written: the per-invoke cost of the HTTP client is paid on every request of every function. On loopback a
+ * raw socket with pre-built request heads costs ~85–110 µs per GET+POST, `node:http` with keep-alive 1.2–2.4× that,
+ * undici 1.1–1.7×, `fetch` 4–6× (shared/reference/perf.md §5). The Runtime API is a fixed, tiny protocol (three
+ * request shapes, answers with Content-Length or chunked bodies), so the subset we need is small and fully tested.
+ * @module
+ */
+import { connect, type Socket } from 'node:net';
+import { API_VERSION_PATH, ERROR_BODY_TRAILER, ERROR_CONTENT_TYPE, ERROR_TYPE_HEADER, RESPONSE_MODE_HEADER, RUNTIME_API_ENV_VAR } from './constants.js';
+import {
+  type InvocationError,
+  MissingEnvironmentError,
+  RuntimeApiConnectionError,
+  RuntimeApiError,
+  stringifyInvocationError,
+} from './errors.js';
+import type { Invocation } from './types.js';
+
+/** An open streamed `/response` request (chunked, with error trailers declared). */
+export interface StreamingResponseRequest {
+  /** Sends one chunk; `done` is called when the socket accepted it (back-pressure). */
+  write(chunk: Buffer, done: () => void): void;
+  /** Ends the body, with the error trailers when `error` is given; resolves once the Runtime API answered. */
+  end(error?: InvocationError): Promise<void>;
+}
+
+/** What the loop needs from a Runtime API client. Tests pass fakes of this interface. */
+export interface RuntimeApi {
+  /** `GET /runtime/invocation/next`, with no timeout (it long-polls). */
+  nextInvocation(): Promise<Invocation>;
+  /** `POST /runtime/invocation/{id}/response` with a buffered body. */
+  postResponse(requestId: string, body: string | Buffer, contentType?: string): Promise<void>;
+  /** `POST /runtime/invocation/{id}/error`, always with `Lambda-Runtime-Function-Error-Type`. */
+  postError(requestId: string, error: InvocationError): Promise<void>;
+  /** `POST /runtime/init/error`. */
+  postInitError(error: InvocationError): Promise<void>;
+  /** Starts `POST /runtime/invocation/{id}/response` in streaming mode; the head is sent at once. */
+  streamResponse(requestId: string, contentType: string): StreamingResponseRequest;
+}
+
+/** Options of {@link RuntimeClient}. */
+export interface RuntimeClientOptions {
+  /** `host:port` of the Runtime API; defaults to `$AWS_LAMBDA_RUNTIME_API`. */
+  endpoint?: string;
+  /** Sent as User-Agent. */
+  userAgent?: string;
+}
+
+interface ParsedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+interface Pending {
+  method: string;
+  path: string;
+  resolve: (res: ParsedResponse) => void;
+  reject: (err: Error) => void;
+  /** True when the request went out on a socket that had served an earlier request (a stale-socket retry is safe). */
+  reused: boolean;
+  gotBytes: boolean;
+}
+
+const CRLF = '\r\n';
+const HEAD_END = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
+
+/** Reads `$AWS_LAMBDA_RUNTIME_API`, or throws a {@link MissingEnvironmentError}. */
+export function getRuntimeApiFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[RUNTIME_API_ENV_VAR];
+  if (!value) throw new MissingEnvironmentError(RUNTIME_API_ENV_VAR);
+  return value;
+}
+
+/**
+ * Runtime API client on one kept-alive socket. Requests are sent one at a time (the Runtime API protocol is
+ * sequential per runtime). The socket is unref'd while idle so that an empty event loop is still detectable
+ * (callback handlers with `callbackWaitsForEmptyEventLoop`).
+ *
+ * @example
+ * const client = new RuntimeClient({ endpoint: '127.0.0.1:9001' });
+ * const { body, headers } = await client.nextInvocation();
+ */
+export class RuntimeClient implements RuntimeApi {
+  readonly endpoint: string;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #nextHead: Buffer;
+  readonly #commonHeaders: string;
+  #socket: Socket | null = null;
+  #socketUsed = false;
+  #pending: Pending | null = null;
+  #queue: Array<() => void> = [];
+  // Response parser state.
+  #buf: Buffer = EMPTY;
+  #status = 0;
+  #headers: Record<string, string> | null = null;
+  #bodyLength = -1;
+  #chunked = false;
+  #chunks: Buffer[] = [];
+  #untilClose = false;
+
+  constructor({ endpoint = getRuntimeApiFromEnv(), userAgent = 'caprice-runtime' }: RuntimeClientOptions = {}) {
+    this.endpoint = endpoint;
+    const colon = endpoint.lastIndexOf(':');
+    this.#host = colon > 0 ? endpoint.slice(0, colon).replace(/^\[|\]$/g, '') : endpoint;
+    this.#port = colon > 0 ? Number(endpoint.slice(colon + 1)) : 80;
+    this.#commonHeaders = `Host: ${endpoint}${CRLF}User-Agent: ${userAgent}${CRLF}`;
+    // Built once: the /next request never changes.
+    this.#nextHead = Buffer.from(
+      `GET ${API_VERSION_PATH}/runtime/invocation/next HTTP/1.1${CRLF}${this.#commonHeaders}${CRLF}`,
+      'latin1',
+    );
+  }
+
+  async nextInvocation(): Promise<Invocation> {
+    const res = await this.#request('GET', '/runtime/invocation/next', this.#nextHead, null);
+    if (res.status !== 200) throw new RuntimeApiError('GET', '/runtime/invocation/next', res.status, res.body.toString());
+    return { body: res.body, headers: res.headers };
+  }
+
+  async postResponse(requestId: string, body: string | Buffer, contentType = 'application/json'): Promise<void> {
+    const path = `/runtime/invocation/${encodeURIComponent(requestId)}/response`;
+    await this.#post(path, body, `Content-Type: ${contentType}${CRLF}`);
+  }
+
+  async postError(requestId: string, error: InvocationError): Promise<void> {
+    const path = `/runtime/invocation/${encodeURIComponent(requestId)}/error`;
+    await this.#post(path, stringifyInvocationError(error), errorHeaders(error));
+  }
+
+  async postInitError(error: InvocationError): Promise<void> {
+    await this.#post('/runtime/init/error', stringifyInvocationError(error), errorHeaders(error));
+  }
+
+  streamResponse(requestId: string, contentType: string): StreamingResponseRequest {
+    const path = `/runtime/invocation/${encodeURIComponent(requestId)}/response`;
+    const head = Buffer.from(
+      `POST ${API_VERSION_PATH}${path} HTTP/1.1${CRLF}${this.#commonHeaders}Content-Type: ${headerValue(contentType)}${CRLF}` +
+        `${RESPONSE_MODE_HEADER}: streaming${CRLF}Transfer-Encoding: chunked${CRLF}` +
+        `Trailer: ${ERROR_TYPE_HEADER}, ${ERROR_BODY_TRAILER}${CRLF}${CRLF}`,
+      'latin1',
+    );
+    const response = this.#request('POST', path, head, null, true);
+    // Surface failures through end(); avoid an unhandled rejection if the caller never gets there.
+    response.catch(() => {});
+    const socketOf = (): Socket | null => this.#socket;
+    return {
+      write(chunk, done) {
+        const socket = socketOf();
+        if (chunk.length === 0 || socket === null || socket.destroyed) {
+          done();
+          return;
+        }
+        socket.cork();
+        socket.write(`${chunk.length.toString(16)}${CRLF}`, 'latin1');
+        socket.write(chunk);
+        const flushed = socket.write(CRLF, 'latin1');
+        socket.uncork();
+        if (flushed) done();
+        else socket.once('drain', done);
+      },
+      end: async (error) => {
+        const socket = socketOf();
+        if (socket !== null && !socket.destroyed) {
+          let tail = `0${CRLF}`;
+          if (error !== undefined) {
+            const body = Buffer.from(stringifyInvocationError(error)).toString('base64');
+            tail += `${ERROR_TYPE_HEADER}: ${headerValue(error.errorType)}${CRLF}${ERROR_BODY_TRAILER}: ${body}${CRLF}`;
+          }
+          socket.write(`${tail}${CRLF}`, 'latin1');
+        }
+        const res = await response;
+        if (res.status >= 300) throw new RuntimeApiError('POST', path, res.status, res.body.toString());
+      },
+    };
+  }
+
+  async #post(path: string, body: string | Buffer, extraHeaders: string): Promise<void> {
+    const data = typeof body === 'string' ? Buffer.from(body) : body;
+    const head = Buffer.from(
+      `POST ${API_VERSION_PATH}${path} HTTP/1.1${CRLF}${this.#commonHeaders}${extraHeaders}Content-Length: ${data.length}${CRLF}${CRLF}`,
+      'latin1',
+    );
+    const res = await this.#request('POST', path, head, data);
+    if (res.status >= 300) throw new RuntimeApiError('POST', path, res.status, res.body.toString());
+  }
+
+  #request(method: string, path: string, head: Buffer, body: Buffer | null, open = false): Promise<ParsedResponse> {
+    return new Promise<ParsedResponse>((resolve, reject) => {
+      const send = (retried: boolean): void => {
+        const socket = this.#ensureSocket();
+        const pending: Pending = {
+          method,
+          path,
+          reused: this.#socketUsed,
+          gotBytes: false,
+          resolve: (res) => {
+            this.#pending = null;
+            this.#socket?.unref();
+            resolve(res);
+            this.#queue.shift()?.();
+          },
+          reject: (err) => {
+            this.#pending = null;
+            // A kept-alive socket the server closed while idle fails the next write: retry once on a fresh one
+            // (only buffered requests, and only when the server never answered).
+            if (!retried && !open && pending.reused && !pending.gotBytes) {
+              send(true);
+              return;
+            }
+            reject(err);
+            this.#queue.shift()?.();
+          },
+        };
+        this.#pending = pending;
+        this.#socketUsed = true;
+        socket.ref();
+        if (body === null) {
+          socket.write(head);
+        } else {
+          socket.cork();
+          socket.write(head);
+          if (body.length > 0) socket.write(body);
+          socket.uncork();
+        }
+      };
+      if (this.#pending === null) send(false);
+      else this.#queue.push(() => send(false));
+    });
+  }
+
+  #ensureSocket(): Socket {
+    if (this.#socket !== null && !this.#socket.destroyed) return this.#socket;
+    const socket = connect({ host: this.#host, port: this.#port, noDelay: true, keepAlive: true });
+    this.#socket = socket;
+    this.#socketUsed = false;
+    this.#resetParser();
+    socket.on('data', (data: Buffer) => {
+      if (this.#socket === socket) this.#onData(data);
+    });
+    const fail = (err?: Error): void => {
+      // Events of a socket we already replaced or closed on purpose concern no current request.
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      const pending = this.#pending;
+      if (pending === null) return;
+      if (this.#untilClose && this.#headers !== null) {
+        this.#finish(Buffer.concat(this.#chunks));
+        return;
+      }
+      pending.reject(new RuntimeApiConnectionError(this.endpoint, { cause: err ?? new Error('connection closed') }));
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail());
+    return socket;
+  }
+
+  #resetParser(): void {
+    this.#buf = EMPTY;
+    this.#status = 0;
+    this.#headers = null;
+    this.#bodyLength = -1;
+    this.#chunked = false;
+    this.#chunks = [];
+    this.#untilClose = false;
+  }
+
+  #onData(data: Buffer): void {
+    if (this.#pending === null) return; // Unsolicited bytes: nothing is waiting for them.
+    this.#pending.gotBytes = true;
+    this.#buf = this.#buf.length === 0 ? data : Buffer.concat([this.#buf, data]);
+    if (this.#headers === null) {
+      const end = this.#buf.indexOf(HEAD_END);
+      if (end === -1) return;
+      this.#parseHead(this.#buf.toString('latin1', 0, end));
+      this.#buf = this.#buf.subarray(end + 4);
+    }
+    if (this.#untilClose) {
+      if (this.#buf.length > 0) this.#chunks.push(this.#buf);
+      this.#buf = EMPTY;
+      return;
+    }
+    if (this.#chunked) {
+      this.#parseChunks();
+      return;
+    }
+    if (this.#buf.length >= this.#bodyLength) {
+      const body = this.#buf.subarray(0, this.#bodyLength);
+      this.#finish(body);
+    }
+  }
+
+  #parseHead(text: string): void {
+    const lines = text.split(CRLF);
+    const statusLine = lines[0] ?? '';
+    this.#status = Number(statusLine.slice(9, 12));
+    const headers: Record<string, string> = {};
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string;
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+    }
+    this.#headers = headers;
+    const te = headers['transfer-encoding'];
+    const cl = headers['content-length'];
+    if (te !== undefined && te.toLowerCase().includes('chunked')) this.#chunked = true;
+    else if (cl !== undefined) this.#bodyLength = Number(cl);
+    else if (this.#status === 204 || this.#status === 304 || this.#status < 200) this.#bodyLength = 0;
+    else this.#untilClose = true;
+  }
+
+  #parseChunks(): void {
+    for (;;) {
+      const lineEnd = this.#buf.indexOf(CRLF);
+      if (lineEnd === -1) return;
+      const size = Number.parseInt(this.#buf.toString('latin1', 0, lineEnd), 16);
+      if (Number.isNaN(size)) {
+        this.#protocolError('bad chunk size');
+        return;
+      }
+      if (size === 0) {
+        // Last chunk: trailers (ignored) follow, up to an empty line.
+        const rest = this.#buf.subarray(lineEnd + 2);
+        if (rest.length < 2) return;
+        if (rest[0] !== 13 || rest[1] !== 10) {
+          if (rest.indexOf(HEAD_END) === -1) return;
+        }
+        this.#finish(Buffer.concat(this.#chunks));
+        return;
+      }
+      if (this.#buf.length < lineEnd + 2 + size + 2) return;
+      this.#chunks.push(this.#buf.subarray(lineEnd + 2, lineEnd + 2 + size));
+      this.#buf = this.#buf.subarray(lineEnd + 2 + size + 2);
+    }
+  }
+
+  #protocolError(why: string): void {
+    const pending = this.#pending;
+    this.#socket?.destroy();
+    this.#socket = null;
+    pending?.reject(new RuntimeApiConnectionError(this.endpoint, { cause: new Error(why) }));
+  }
+
+  #finish(body: Buffer): void {
+    const pending = this.#pending;
+    const res: ParsedResponse = { status: this.#status, headers: this.#headers ?? {}, body };
+    const close = this.#untilClose || res.headers.connection?.toLowerCase() === 'close';
+    this.#resetParser();
+    if (close) {
+      this.#socket?.destroy();
+      this.#socket = null;
+    }
+    pending?.resolve(res);
+  }
+}
+
+function errorHeaders(error: InvocationError): string {
+  return `Content-Type: ${ERROR_CONTENT_TYPE}${CRLF}${ERROR_TYPE_HEADER}: ${headerValue(error.errorType)}${CRLF}`;
+}
+
+// Header values must not carry CR/LF (header injection) nor non-latin1 bytes.
+function headerValue(value: string): string {
+  return value.replace(/[\r\n]/g, ' ').replace(/[^\x20-\x7e\t]/g, '?');
+}
