@@ -1,5 +1,11 @@
 /** @module @caprice/lambda-bundle — build helpers shared by the apps and the runtime layer. */
-export { buildLambdaBundle, type LambdaBundleOptions, type LambdaBundleResult } from './bundle.js';
+export {
+  buildLambdaBundle,
+  createLambdaBundleContext,
+  type LambdaBundleContext,
+  type LambdaBundleOptions,
+  type LambdaBundleResult,
+} from './bundle.js';
 export { BundleBuildError, LambdaBundleError, ZipEntryPathError } from './errors.js';
 export {
   assertSafeEntryPath,
