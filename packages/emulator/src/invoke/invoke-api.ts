@@ -1,0 +1,360 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsServiceError, sendAwsJsonError } from '../http/aws-error.js';
+import type { FunctionResolver, FunctionSnapshot, InvokeRoute } from '../lambda/types.js';
+import { encodeLogTail } from '../logs/log-store.js';
+import type { InstancePool, PoolRequest } from '../pool/instance-pool.js';
+import type { InvokeResult } from '../runtime-api/invoke-call.js';
+import type { AsyncInvoker } from './async-invoker.js';
+import { encodeInvokeComplete, encodePayloadChunk } from './event-stream.js';
+import { newTraceId } from './trace-id.js';
+
+/** Synchronous request payload limit (6 MB). */
+export const MAX_SYNC_REQUEST_BYTES = 6 * 1024 * 1024;
+/** Asynchronous (Event) request payload limit (1 MB). */
+export const MAX_ASYNC_REQUEST_BYTES = 1024 * 1024;
+/** `X-Amz-Client-Context` limit (base64 text). */
+export const MAX_CLIENT_CONTEXT_BYTES = 3583;
+
+const INVOCATION_TYPES = new Set(['RequestResponse', 'Event', 'DryRun']);
+
+/** Options of a programmatic synchronous invoke. */
+export interface InvokeOptions {
+  readonly qualifier?: string;
+  /** Decoded client context JSON. */
+  readonly clientContext?: string;
+  /** JSON `{"cognitoIdentityId":…,"cognitoIdentityPoolId":…}` (API Gateway / Cognito callers). */
+  readonly cognitoIdentity?: string;
+  readonly traceId?: string;
+  readonly tenantId?: string;
+}
+
+/** What a synchronous invoke produced, as the Invoke API would report it. */
+export interface InvokeOutput {
+  /** 200, or 429 when throttled. */
+  readonly statusCode: number;
+  readonly requestId: string;
+  readonly executedVersion: string;
+  /** 'Unhandled' when the function failed. */
+  readonly functionError?: 'Unhandled';
+  readonly errorType?: string;
+  readonly contentType: string;
+  readonly payload: Buffer;
+  /** This invoke's log (START … REPORT). */
+  readonly log: string;
+}
+
+/** The Invoke API 2015-03-31 and InvokeWithResponseStream 2021-11-15 over the instance pool. */
+export class InvokeApi {
+  readonly #resolver: FunctionResolver;
+  readonly #pool: InstancePool;
+  readonly #async: AsyncInvoker;
+
+  constructor(resolver: FunctionResolver, pool: InstancePool, asyncInvoker: AsyncInvoker) {
+    this.#resolver = resolver;
+    this.#pool = pool;
+    this.#async = asyncInvoker;
+  }
+
+  /** Runs one synchronous invoke to completion (throws AwsServiceError for unknown functions). */
+  async invoke(nameOrArn: string, payload: Uint8Array, options: InvokeOptions = {}): Promise<InvokeOutput> {
+    const snapshot = this.#resolve(nameOrArn, options.qualifier);
+    const request = this.#request(snapshot, payload, options);
+    const chunks: Buffer[] = [];
+    let contentType = 'application/json';
+    let outcome: { result: InvokeResult; log: string } | undefined;
+    const ran = await this.#pool.run(
+      snapshot,
+      request,
+      {
+        start: (ct) => {
+          contentType = ct;
+        },
+        chunk: (c) => chunks.push(c),
+        finish: (result, log) => {
+          outcome = { result, log };
+        },
+      },
+      false,
+    );
+    const base = { requestId: request.requestId, executedVersion: snapshot.version };
+    if (!ran || outcome === undefined) {
+      return { ...base, statusCode: 429, contentType: 'application/json', payload: Buffer.alloc(0), log: '' };
+    }
+    const { result, log } = outcome;
+    if (result.ok) return { ...base, statusCode: 200, contentType, payload: Buffer.concat(chunks), log };
+    return {
+      ...base,
+      statusCode: 200,
+      functionError: 'Unhandled',
+      errorType: result.errorType,
+      contentType: 'application/json',
+      payload: result.body,
+      log,
+    };
+  }
+
+  /** Queues an Event invoke; resolves with its request ID. */
+  invokeAsync(nameOrArn: string, payload: Uint8Array, qualifier?: string): { requestId: string } {
+    if (payload.byteLength > MAX_ASYNC_REQUEST_BYTES) {
+      throw new AwsServiceError(413, 'RequestTooLargeException', tooLargeMessage(MAX_ASYNC_REQUEST_BYTES));
+    }
+    const snapshot = this.#resolve(nameOrArn, qualifier);
+    const request = this.#request(snapshot, payload, {});
+    this.#async.enqueue(snapshot, request);
+    return { requestId: request.requestId };
+  }
+
+  /** Answers POST /2015-03-31/functions/{name}/invocations and the response-streaming variant. */
+  async handle(req: IncomingMessage, res: ServerResponse, route: InvokeRoute): Promise<void> {
+    try {
+      await this.#handle(req, res, route);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof AwsServiceError) sendAwsJsonError(res, err.status, err.type, err.message);
+      else sendAwsJsonError(res, 500, 'ServiceException', `Invoke failed: ${String(err)}`);
+    }
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, route: InvokeRoute): Promise<void> {
+    const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+    const logType = header(req, 'x-amz-log-type') ?? 'None';
+    if (!INVOCATION_TYPES.has(invocationType) || (route.streaming && invocationType === 'Event')) {
+      await drain(req);
+      throw new AwsServiceError(
+        400,
+        'InvalidParameterValueException',
+        `Invalid InvocationType: ${invocationType}. Use RequestResponse, Event or DryRun${route.streaming ? ' (Event is not supported for response streaming)' : ''}.`,
+      );
+    }
+    if (logType !== 'None' && logType !== 'Tail') {
+      await drain(req);
+      throw new AwsServiceError(
+        400,
+        'InvalidParameterValueException',
+        `Invalid LogType: ${logType}. Use None or Tail.`,
+      );
+    }
+    const limit = invocationType === 'Event' ? MAX_ASYNC_REQUEST_BYTES : MAX_SYNC_REQUEST_BYTES;
+    const body = await readLimited(req, limit);
+    if (body === null) throw new AwsServiceError(413, 'RequestTooLargeException', tooLargeMessage(limit));
+
+    const qualifier =
+      route.qualifier ?? new URL(req.url ?? '/', 'http://x').searchParams.get('Qualifier') ?? undefined;
+    const snapshot = this.#resolve(route.functionName, qualifier === '' ? undefined : qualifier);
+    const clientContext = decodeClientContext(header(req, 'x-amz-client-context'));
+    const payload = normalisePayload(body);
+
+    if (invocationType === 'DryRun') {
+      res.writeHead(204, { 'x-amzn-requestid': randomUUID(), 'x-amz-executed-version': snapshot.version });
+      res.end();
+      return;
+    }
+    const options: InvokeOptions = {
+      ...(clientContext === undefined ? {} : { clientContext }),
+      ...optional('traceId', header(req, 'x-amzn-trace-id')),
+      ...optional('tenantId', header(req, 'x-amz-tenant-id')),
+    };
+    const request = this.#request(snapshot, payload, options);
+    if (invocationType === 'Event') {
+      this.#async.enqueue(snapshot, request);
+      res.writeHead(202, { 'x-amzn-requestid': request.requestId, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    if (route.streaming) return this.#stream(res, snapshot, request, logType === 'Tail');
+
+    const chunks: Buffer[] = [];
+    let contentType = 'application/json';
+    let outcome: { result: InvokeResult; log: string } | undefined;
+    const ran = await this.#pool.run(
+      snapshot,
+      request,
+      {
+        start: (ct) => {
+          contentType = ct;
+        },
+        chunk: (c) => chunks.push(c),
+        finish: (result, log) => {
+          outcome = { result, log };
+        },
+      },
+      false,
+    );
+    if (!ran || outcome === undefined) return sendThrottled(res, snapshot);
+    const { result, log } = outcome;
+    const out = result.ok ? Buffer.concat(chunks) : result.body;
+    const headers: Record<string, string | number> = {
+      'content-type': result.ok ? contentType : 'application/json',
+      'content-length': out.length,
+      'x-amzn-requestid': request.requestId,
+      'x-amz-executed-version': snapshot.version,
+    };
+    if (!result.ok) headers['x-amz-function-error'] = 'Unhandled';
+    if (logType === 'Tail') headers['x-amz-log-result'] = encodeLogTail(log);
+    res.writeHead(200, headers);
+    res.end(out);
+  }
+
+  /** InvokeWithResponseStream: PayloadChunk events as the runtime writes, then InvokeComplete. */
+  async #stream(
+    res: ServerResponse,
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    tail: boolean,
+  ): Promise<void> {
+    const head = () => {
+      if (res.headersSent) return;
+      res.writeHead(200, {
+        'content-type': 'application/vnd.amazon.eventstream',
+        'x-amzn-requestid': request.requestId,
+        'x-amz-executed-version': snapshot.version,
+      });
+      res.flushHeaders();
+    };
+    const ran = await this.#pool.run(
+      snapshot,
+      request,
+      {
+        start: head,
+        chunk: (c) => {
+          head();
+          res.write(encodePayloadChunk(c));
+        },
+        finish: (result, log) => {
+          head();
+          const logResult = tail ? { LogResult: encodeLogTail(log) } : {};
+          res.end(
+            encodeInvokeComplete(
+              result.ok
+                ? logResult
+                : { ErrorCode: result.errorType, ErrorDetails: result.body.toString('utf8'), ...logResult },
+            ),
+          );
+        },
+      },
+      false,
+    );
+    if (!ran) sendThrottled(res, snapshot);
+  }
+
+  #resolve(nameOrArn: string, qualifier?: string): FunctionSnapshot {
+    const snapshot = this.#resolver.resolve(nameOrArn, qualifier);
+    if (snapshot.state === 'Pending' || snapshot.state === 'Failed') {
+      throw new AwsServiceError(
+        409,
+        'ResourceConflictException',
+        `The operation cannot be performed at this time. The function is currently in the following state: ${snapshot.state}`,
+      );
+    }
+    return snapshot;
+  }
+
+  #request(snapshot: FunctionSnapshot, payload: Uint8Array, options: InvokeOptions): PoolRequest {
+    return {
+      requestId: randomUUID(),
+      payload,
+      invokedFunctionArn: snapshot.invokedFunctionArn,
+      traceId: options.traceId ?? newTraceId(),
+      ...optional('clientContext', options.clientContext),
+      ...optional('cognitoIdentity', options.cognitoIdentity),
+      ...optional('tenantId', options.tenantId),
+    };
+  }
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+function tooLargeMessage(limit: number): string {
+  return `Request must be smaller than ${limit} bytes for the InvokeFunction operation`;
+}
+
+function sendThrottled(res: ServerResponse, snapshot: FunctionSnapshot): void {
+  const body = JSON.stringify({
+    Reason:
+      snapshot.reservedConcurrency === undefined
+        ? 'ConcurrentInvocationLimitExceeded'
+        : 'ReservedFunctionConcurrentInvocationLimitExceeded',
+    Type: 'User',
+    message: 'Rate Exceeded.',
+  });
+  res.writeHead(429, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-errortype': 'TooManyRequestsException',
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(body);
+}
+
+/**
+ * Validates `X-Amz-Client-Context` (base64 of a JSON object, ≤ 3583 bytes) and returns the decoded JSON; an
+ * invalid one is rejected and never forwarded.
+ */
+export function decodeClientContext(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const invalid = () =>
+    new AwsServiceError(
+      400,
+      'InvalidRequestContentException',
+      'Client context must be a valid Base64-encoded JSON object.',
+    );
+  if (Buffer.byteLength(value) > MAX_CLIENT_CONTEXT_BYTES) {
+    throw new AwsServiceError(
+      400,
+      'InvalidRequestContentException',
+      `Client context must be at most ${MAX_CLIENT_CONTEXT_BYTES} bytes of Base64.`,
+    );
+  }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) throw invalid();
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(decoded);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid();
+  } catch {
+    throw invalid();
+  }
+  return decoded;
+}
+
+/** The event must be JSON (Lambda rejects anything else); an empty payload is delivered as `{}`. */
+function normalisePayload(body: Buffer): Buffer {
+  if (body.length === 0) return Buffer.from('{}');
+  try {
+    JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new AwsServiceError(
+      400,
+      'InvalidRequestContentException',
+      `Could not parse request body into json: ${(err as Error).message}`,
+    );
+  }
+  return body;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) {
+    // discard
+  }
+}
+
+/** Reads the body; null when it exceeds `limit` (the rest is read and discarded so the answer gets through). */
+async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  return size > limit ? null : Buffer.concat(chunks);
+}

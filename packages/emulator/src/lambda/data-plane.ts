@@ -1,0 +1,91 @@
+import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from '../invoke/async-invoker.js';
+import { InvokeApi, type InvokeOptions, type InvokeOutput } from '../invoke/invoke-api.js';
+import { LogStore } from '../logs/log-store.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_INIT_TIMEOUT_MS, InstancePool } from '../pool/instance-pool.js';
+import { MemoryMonitor } from '../pool/memory-monitor.js';
+import type { DataPlaneOptions, LambdaDataPlaneHttp } from './types.js';
+
+/** Idle instances are stopped after this long by default (AWS keeps them for minutes; so do we). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** How often the process-tree RSS of running instances is read. */
+export const DEFAULT_MEMORY_POLL_MS = 100;
+
+/** Credentials every function sees (the emulator accepts any): never the emulator's own. */
+export const DEFAULT_FUNCTION_CREDENTIALS: Readonly<Record<string, string>> = {
+  AWS_ACCESS_KEY_ID: 'caprice-local',
+  AWS_SECRET_ACCESS_KEY: 'caprice-local-secret',
+  AWS_SESSION_TOKEN: 'caprice-local-session',
+};
+
+/** Knobs beyond the shared contract, all optional (tests shorten the timers). */
+export interface DataPlaneTuning {
+  /** Instances per function unless `reservedConcurrency` says otherwise. Default 10. */
+  readonly defaultConcurrency?: number;
+  /** On-demand init limit before the retry within the first invoke. Default 10 000 ms. */
+  readonly initTimeoutMs?: number;
+  /** Idle instances are stopped after this. Default 5 minutes. */
+  readonly idleTimeoutMs?: number;
+  /** Delays before the 2 retries of a failed async invoke. Default [60 000, 120 000] ms. */
+  readonly asyncRetryDelaysMs?: readonly number[];
+  /** Memory watchdog interval. Default 100 ms. */
+  readonly memoryPollMs?: number;
+  /**
+   * Extra variables every function sees under its own (e.g. `AWS_ENDPOINT_URL` pointing at the emulator).
+   * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` here replace the default fake credentials.
+   */
+  readonly platformEnvironment?: Readonly<Record<string, string>>;
+}
+
+/** The data plane plus what the CLI, the dashboard and other front doors use. */
+export interface DataPlane extends LambdaDataPlaneHttp {
+  /** A synchronous invoke without HTTP (API Gateway front door, tests). */
+  invoke(nameOrArn: string, payload: Uint8Array, options?: InvokeOptions): Promise<InvokeOutput>;
+  /** Everything a function logged so far (CloudWatch text: START / output / END / REPORT). */
+  readLogs(functionName: string): string;
+  /** The log file of a function (`<stateDir>/logs/<name>.log`). */
+  logFile(functionName: string): string;
+  /** Resolves when every queued async invoke has finished, retries included. */
+  drainAsync(): Promise<void>;
+  /** Live instances of a function: id, state, version, process group. */
+  instances(functionName: string): readonly { id: string; state: string; version: string; pgid: number }[];
+}
+
+/** Creates the Lambda data plane: per-instance Runtime API servers, the instance pool, logs, the Invoke API. */
+export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): DataPlane {
+  const logs = new LogStore(options.stateDir);
+  const monitor = new MemoryMonitor(options.memoryPollMs ?? DEFAULT_MEMORY_POLL_MS);
+  const pool = new InstancePool({
+    stateDir: options.stateDir,
+    host: options.host ?? '127.0.0.1',
+    logs,
+    monitor,
+    platformEnv: { ...DEFAULT_FUNCTION_CREDENTIALS, ...options.platformEnvironment },
+    defaultConcurrency: options.defaultConcurrency ?? DEFAULT_CONCURRENCY,
+    initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  });
+  const asyncInvoker = new AsyncInvoker(
+    pool,
+    logs,
+    options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS,
+  );
+  const api = new InvokeApi(options.resolver, pool, asyncInvoker);
+  return {
+    handleInvoke: (req, res, route) => api.handle(req, res, route),
+    invoke: (nameOrArn, payload, invokeOptions) => api.invoke(nameOrArn, payload, invokeOptions),
+    invokeAsync: async (nameOrArn, payload, qualifier) => api.invokeAsync(nameOrArn, payload, qualifier),
+    retire: (functionName) => pool.retire(functionName),
+    readLogs: (functionName) => logs.readLogs(functionName),
+    logFile: (functionName) => logs.pathFor(functionName),
+    drainAsync: () => asyncInvoker.drain(),
+    instances: (functionName) =>
+      pool
+        .instancesOf(functionName)
+        .map((i) => ({ id: i.id, state: i.state, version: i.snapshot.version, pgid: i.pgid })),
+    close: async () => {
+      asyncInvoker.close();
+      await pool.close();
+      monitor.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Bytes of log tail returned with `X-Amz-Log-Type: Tail` (as on AWS). */
+export const LOG_TAIL_BYTES = 4096;
+
+/**
+ * Per-function log files under `<stateDir>/logs/<functionName>.log`, in CloudWatch's text shape
+ * (START / function output / END / REPORT). Writes are synchronous appends: an instance's output is
+ * line-buffered upstream, and a synchronous append keeps lines of concurrent instances whole and the file
+ * complete when the emulator is killed.
+ */
+export class LogStore {
+  readonly #dir: string;
+
+  constructor(stateDir: string) {
+    this.#dir = join(stateDir, 'logs');
+    mkdirSync(this.#dir, { recursive: true });
+  }
+
+  /** The file holding a function's log. */
+  pathFor(functionName: string): string {
+    return join(this.#dir, `${encodeURIComponent(functionName)}.log`);
+  }
+
+  /** Appends complete lines (each should end with `\n`). */
+  append(functionName: string, text: string): void {
+    appendFileSync(this.pathFor(functionName), text);
+  }
+
+  /** Everything logged for a function so far ('' when nothing was). */
+  readLogs(functionName: string): string {
+    try {
+      return readFileSync(this.pathFor(functionName), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw err;
+    }
+  }
+}
+
+/** The last `LOG_TAIL_BYTES` bytes of an invoke's log, base64, as `X-Amz-Log-Result` carries it. */
+export function encodeLogTail(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  return bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64');
+}
+
+/** Formats milliseconds as CloudWatch's REPORT line does (two decimals). */
+export function formatMs(ms: number): string {
+  return `${ms.toFixed(2)} ms`;
+}
+
+/** The REPORT line fields Lambda prints after each invoke. */
+export interface ReportFields {
+  readonly requestId: string;
+  readonly durationMs: number;
+  readonly billedMs: number;
+  readonly memorySizeMb: number;
+  readonly maxMemoryUsedMb: number;
+  readonly initDurationMs?: number;
+  /** 'timeout' | 'error' when the invoke ended in a platform error (AWS's newer REPORT format). */
+  readonly status?: string;
+  readonly errorType?: string;
+}
+
+/** `REPORT RequestId: …\tDuration: …` exactly in CloudWatch's order, tab-separated with a trailing tab. */
+export function formatReportLine(f: ReportFields): string {
+  let line = `REPORT RequestId: ${f.requestId}\tDuration: ${formatMs(f.durationMs)}\tBilled Duration: ${f.billedMs} ms\tMemory Size: ${f.memorySizeMb} MB\tMax Memory Used: ${f.maxMemoryUsedMb} MB\t`;
+  if (f.initDurationMs !== undefined) line += `Init Duration: ${formatMs(f.initDurationMs)}\t`;
+  if (f.status !== undefined) line += `Status: ${f.status}\t`;
+  if (f.errorType !== undefined) line += `Error Type: ${f.errorType}\t`;
+  return `${line}\n`;
+}

@@ -1,0 +1,267 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FunctionSnapshot } from '../lambda/types.js';
+import { formatReportLine, type LogStore } from '../logs/log-store.js';
+import type { InvokeRequest, InvokeResult, InvokeSink } from '../runtime-api/invoke-call.js';
+import { type InitOutcome, Instance, initFailureResult } from './instance.js';
+import { composeLayers } from './layer-composer.js';
+import type { MemoryMonitor } from './memory-monitor.js';
+
+/** Lambda's default concurrency per function here (AWS's account default is 1000; locally 10 is plenty). */
+export const DEFAULT_CONCURRENCY = 10;
+/** On-demand init limit. */
+export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+
+export interface InstancePoolOptions {
+  readonly stateDir: string;
+  readonly host: string;
+  readonly logs: LogStore;
+  readonly monitor: MemoryMonitor;
+  readonly platformEnv: Readonly<Record<string, string>>;
+  readonly defaultConcurrency: number;
+  readonly initTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+/** What to run: the request without its deadline (the instance sets it when it delivers). */
+export type PoolRequest = Omit<InvokeRequest, 'deadlineMs'>;
+
+interface Waiter {
+  readonly snapshot: FunctionSnapshot;
+  readonly run: () => void;
+}
+
+/**
+ * Every function's instances: reuses an idle warm instance of the same version and revision, creates one
+ * while under the function's concurrency limit, retries a failed init within the invoke, retires instances
+ * of older revisions, stops idle ones after `idleTimeoutMs`.
+ */
+export class InstancePool {
+  readonly #opts: InstancePoolOptions;
+  readonly #byFunction = new Map<string, Set<Instance>>();
+  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #reaper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(opts: InstancePoolOptions) {
+    this.#opts = opts;
+    mkdirSync(join(opts.stateDir, 'instances'), { recursive: true });
+    this.#reaper = setInterval(() => this.#reapIdle(), Math.max(50, Math.min(opts.idleTimeoutMs, 30_000)));
+    this.#reaper.unref();
+  }
+
+  /** Instances (any state) of a function; for tests and the dashboard. */
+  instancesOf(functionName: string): readonly Instance[] {
+    return [...(this.#byFunction.get(functionName) ?? [])];
+  }
+
+  /**
+   * Runs one invoke. Resolves `false` at once when the function is at its concurrency limit and `wait` is
+   * false (a synchronous invoke: 429); with `wait`, queues until a slot frees. Resolves `true` once the sink
+   * has received the result.
+   */
+  async run(
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    sink: InvokeSink,
+    wait: boolean,
+  ): Promise<boolean> {
+    if (this.#closed) throw new Error('The instance pool is closed');
+    this.#retireStale(snapshot);
+    const slot = this.#acquire(snapshot);
+    if (slot === null) {
+      if (!wait) return false;
+      await new Promise<void>((resolve) => {
+        const list = this.#waiters.get(snapshot.functionName) ?? [];
+        list.push({ snapshot, run: resolve });
+        this.#waiters.set(snapshot.functionName, list);
+      });
+      return this.run(snapshot, request, sink, wait);
+    }
+    if (slot.state === 'idle') {
+      await slot.invoke(request, sink, snapshot.timeout * 1000);
+      return true;
+    }
+    await this.#coldInvoke(slot, snapshot, request, sink);
+    return true;
+  }
+
+  /** Marks every instance of the function retired: idle ones stop now, busy ones after their invoke. */
+  retire(functionName: string): void {
+    for (const inst of this.#byFunction.get(functionName) ?? []) {
+      inst.retired = true;
+      if (inst.state === 'idle') void inst.stop('spindown');
+    }
+  }
+
+  /** Stops every instance (SIGTERM, then SIGKILL) and fails queued waiters. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    const all = [...this.#byFunction.values()].flatMap((set) => [...set]);
+    await Promise.all(all.map((i) => i.stop('spindown')));
+    for (const list of this.#waiters.values()) for (const w of list) w.run();
+    this.#waiters.clear();
+  }
+
+  async #coldInvoke(
+    first: Instance,
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    sink: InvokeSink,
+  ): Promise<void> {
+    const outcome = await first.start(this.#opts.initTimeoutMs);
+    if (outcome.ok) {
+      await first.invoke(request, sink, snapshot.timeout * 1000);
+      return;
+    }
+    await first.stop();
+    if (outcome.errorType === 'Runtime.InvalidEntrypoint') {
+      this.#failWithoutInstance(snapshot, request, sink, outcome);
+      return;
+    }
+    // Lambda retries a failed or timed-out init within the invoke ("suppressed init"), bounded by the
+    // function timeout, which then also covers the invoke itself.
+    const budgetMs = snapshot.timeout * 1000;
+    const retryStart = performance.now();
+    const retry = this.#newInstance(snapshot);
+    const again = await retry.start(budgetMs);
+    if (again.ok) {
+      const left = Math.max(1, budgetMs - (performance.now() - retryStart));
+      await retry.invoke(request, sink, left);
+      return;
+    }
+    await retry.stop();
+    const final: Exclude<InitOutcome, { ok: true }> = again.timedOut
+      ? {
+          ok: false,
+          errorType: 'Sandbox.Timedout',
+          message: `Task timed out after ${snapshot.timeout.toFixed(2)} seconds`,
+          timedOut: true,
+        }
+      : again;
+    this.#failWithoutInstance(snapshot, request, sink, final);
+  }
+
+  /** Reports an init failure to the invoker with START/END/REPORT lines, as Lambda logs it. */
+  #failWithoutInstance(
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    sink: InvokeSink,
+    outcome: Exclude<InitOutcome, { ok: true }>,
+  ): void {
+    const result: InvokeResult = initFailureResult(outcome, request.requestId);
+    const id = request.requestId;
+    const errorType = result.ok ? undefined : result.errorType;
+    const log =
+      `START RequestId: ${id} Version: ${snapshot.version}\n` +
+      `${new Date().toISOString()} ${id} ${outcome.timedOut ? 'Task timed out' : `Error: ${errorType}`}\n` +
+      `END RequestId: ${id}\n` +
+      formatReportLine({
+        requestId: id,
+        durationMs: 0,
+        billedMs: 0,
+        memorySizeMb: snapshot.memorySize,
+        maxMemoryUsedMb: 0,
+        status: outcome.timedOut ? 'timeout' : 'error',
+        ...(errorType === undefined ? {} : { errorType }),
+      });
+    this.#opts.logs.append(snapshot.functionName, log);
+    sink.finish(result, log);
+  }
+
+  #acquire(snapshot: FunctionSnapshot): Instance | null {
+    const set = this.#instances(snapshot.functionName);
+    for (const inst of set) {
+      if (
+        inst.state === 'idle' &&
+        !inst.retired &&
+        inst.snapshot.version === snapshot.version &&
+        inst.snapshot.revisionId === snapshot.revisionId
+      ) {
+        // The caller invokes it synchronously, so nobody else can take it meanwhile.
+        return inst;
+      }
+    }
+    const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
+    let live = 0;
+    for (const inst of set) if (inst.state !== 'dead' && inst.state !== 'stopping') live++;
+    if (live >= limit) {
+      // An idle instance of another version frees its slot for this one.
+      const spare = [...set].find((i) => i.state === 'idle');
+      if (spare === undefined || limit === 0) return null;
+      void spare.stop('spindown');
+    }
+    return this.#newInstance(snapshot);
+  }
+
+  #newInstance(snapshot: FunctionSnapshot): Instance {
+    const set = this.#instances(snapshot.functionName);
+    const optDir = composeLayers(snapshot.layers, join(this.#opts.stateDir, 'opt'));
+    const inst: Instance = new Instance({
+      snapshot,
+      host: this.#opts.host,
+      instanceDir: join(
+        this.#opts.stateDir,
+        'instances',
+        `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
+      ),
+      optDir,
+      logs: this.#opts.logs,
+      monitor: this.#opts.monitor,
+      platformEnv: this.#opts.platformEnv,
+      onIdle: (i) => this.#onIdle(i),
+      onExit: (i) => {
+        set.delete(i);
+        this.#pump(i.snapshot.functionName);
+      },
+    });
+    set.add(inst);
+    return inst;
+  }
+
+  #onIdle(inst: Instance): void {
+    if (inst.retired || this.#closed) {
+      void inst.stop('spindown');
+      return;
+    }
+    this.#pump(inst.snapshot.functionName);
+  }
+
+  /** Lets queued invokes try again now that an instance is idle or a slot is free. */
+  #pump(functionName: string): void {
+    const list = this.#waiters.get(functionName);
+    if (list === undefined || list.length === 0) return;
+    const next = list.shift();
+    next?.run();
+  }
+
+  #retireStale(snapshot: FunctionSnapshot): void {
+    for (const inst of this.#instances(snapshot.functionName)) {
+      if (inst.snapshot.version !== snapshot.version || inst.snapshot.revisionId === snapshot.revisionId)
+        continue;
+      if (inst.retired) continue;
+      inst.retired = true;
+      if (inst.state === 'idle') void inst.stop('spindown');
+    }
+  }
+
+  #reapIdle(): void {
+    const now = Date.now();
+    for (const set of this.#byFunction.values()) {
+      for (const inst of set) {
+        if (inst.state === 'idle' && now - inst.lastUsed >= this.#opts.idleTimeoutMs)
+          void inst.stop('spindown');
+      }
+    }
+  }
+
+  #instances(functionName: string): Set<Instance> {
+    let set = this.#byFunction.get(functionName);
+    if (set === undefined) {
+      set = new Set();
+      this.#byFunction.set(functionName, set);
+    }
+    return set;
+  }
+}

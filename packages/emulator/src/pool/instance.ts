@@ -1,0 +1,557 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { FunctionSnapshot } from '../lambda/types.js';
+import { formatReportLine, type LogStore } from '../logs/log-store.js';
+import {
+  InvokeCall,
+  type InvokeRequest,
+  type InvokeResult,
+  type InvokeSink,
+  platformError,
+} from '../runtime-api/invoke-call.js';
+import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
+import { type MemoryMonitor, type MemoryWatched, readPeakRss } from './memory-monitor.js';
+
+/** Grace between SIGTERM and SIGKILL on shutdown when extensions are registered (AWS: 2000 ms budget). */
+export const SHUTDOWN_GRACE_WITH_EXTENSIONS_MS = 2000;
+/** Grace without extensions (AWS SIGKILLs at once; a short SIGTERM grace lets local runtimes flush). */
+export const SHUTDOWN_GRACE_MS = 200;
+
+/** How an instance's init ended. */
+export type InitOutcome =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly errorType: string;
+      /** The body the runtime posted to /init/error, if it did. */
+      readonly body?: Buffer;
+      /** Otherwise the platform's message (formatted as `RequestId: <id> Error: <message>` per invoke). */
+      readonly message?: string;
+      readonly timedOut: boolean;
+    };
+
+/** Turns an init failure into what the invoker receives. */
+export function initFailureResult(
+  outcome: Exclude<InitOutcome, { ok: true }>,
+  requestId: string,
+): InvokeResult {
+  if (outcome.body !== undefined) return { ok: false, errorType: outcome.errorType, body: outcome.body };
+  return platformError(requestId, outcome.errorType, outcome.message ?? 'Unknown init failure');
+}
+
+export interface InstanceOptions {
+  readonly snapshot: FunctionSnapshot;
+  readonly host: string;
+  /** Per-instance scratch folder (its /tmp lives here). */
+  readonly instanceDir: string;
+  /** The composed layers (`/opt`). */
+  readonly optDir: string;
+  readonly logs: LogStore;
+  readonly monitor: MemoryMonitor;
+  /** Unreserved platform variables (credentials, endpoint…) under the function's own. */
+  readonly platformEnv: Readonly<Record<string, string>>;
+  /** The instance finished an invoke and waits for the next. */
+  onIdle(instance: Instance): void;
+  /** The instance's runtime process is gone (exit, kill, stop). */
+  onExit(instance: Instance): void;
+}
+
+export type InstanceState = 'new' | 'init' | 'idle' | 'busy' | 'stopping' | 'dead';
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/** Last resort: if the emulator process exits without close(), no runtime outlives it. */
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const g of liveGroups) killGroup(g, 'SIGKILL');
+  });
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** One execution environment: a runtime process (its own process group), its Runtime API, its /tmp. */
+export class Instance {
+  readonly id = randomBytes(16).toString('hex');
+  readonly snapshot: FunctionSnapshot;
+  readonly logStreamName: string;
+  state: InstanceState = 'new';
+  /** Set when the function's code or configuration changed: stop after the current invoke. */
+  retired = false;
+  lastUsed = Date.now();
+
+  readonly #opts: InstanceOptions;
+  readonly #server: RuntimeApiServer;
+  readonly #children: ChildProcess[] = [];
+  #runtime: ChildProcess | null = null;
+  #pgid = 0;
+  #initResolve: ((o: InitOutcome) => void) | null = null;
+  #initStart = 0;
+  #initDurationMs: number | undefined;
+  #call: InvokeCall | null = null;
+  #log = '';
+  #peakRss = 0;
+  #killReason: 'timeout' | 'oom' | null = null;
+  /** Between the end of an invoke and END/REPORT being written: not idle yet. */
+  #finishing = false;
+  #exited: Promise<void>;
+  #markExited!: () => void;
+
+  constructor(opts: InstanceOptions) {
+    this.#opts = opts;
+    this.snapshot = opts.snapshot;
+    const d = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+    this.logStreamName = `${d}/[${opts.snapshot.version}]${this.id}`;
+    const self = this;
+    this.#watched = {
+      get pgid(): number {
+        return self.#pgid;
+      },
+      onRss: (bytes: number) => this.#onRss(bytes),
+    };
+    this.#exited = new Promise((resolve) => {
+      this.#markExited = resolve;
+    });
+    this.#server = new RuntimeApiServer(
+      {
+        functionName: opts.snapshot.functionName,
+        functionVersion: opts.snapshot.version,
+        handler: opts.snapshot.handler,
+      },
+      {
+        onReady: () => this.#onReady(),
+        onInitError: (errorType, body) => {
+          this.#resolveInit({ ok: false, errorType, body, timedOut: false });
+          this.#kill('SIGKILL');
+        },
+      },
+    );
+  }
+
+  get memoryLimitBytes(): number {
+    return this.snapshot.memorySize * 1024 * 1024;
+  }
+
+  /**
+   * Starts the runtime and waits for init to end: the runtime (and every extension) waits on /next, it
+   * posted /init/error, it exited, or `timeoutMs` passed (then it is killed).
+   */
+  async start(timeoutMs: number): Promise<InitOutcome> {
+    this.state = 'init';
+    this.#initStart = performance.now();
+    const s = this.snapshot;
+    const taskDir = s.codeDir;
+    const optDir = this.#opts.optDir;
+    const bootstrap = findBootstrap(taskDir, optDir);
+    if (bootstrap === null) {
+      this.state = 'dead';
+      this.#markExited();
+      return {
+        ok: false,
+        errorType: 'Runtime.InvalidEntrypoint',
+        message: `Couldn't find valid bootstrap(s): [${join(taskDir, 'bootstrap')} ${join(optDir, 'bootstrap')}]`,
+        timedOut: false,
+      };
+    }
+    const tmpDir = join(this.#opts.instanceDir, 'tmp');
+    mkdirSync(tmpDir, { recursive: true });
+    const runtimeApi = await this.#server.listen(this.#opts.host);
+    const env = buildEnvironment(s, {
+      runtimeApi,
+      taskDir,
+      optDir,
+      tmpDir,
+      logStreamName: this.logStreamName,
+      platformEnv: this.#opts.platformEnv,
+    });
+    const initDone = new Promise<InitOutcome>((resolve) => {
+      this.#initResolve = resolve;
+    });
+    this.#opts.logs.append(s.functionName, `INIT_START Runtime Version: ${s.runtime}\n`);
+    this.#startExtensions(optDir, taskDir, env);
+
+    const child = spawn(bootstrap, [], {
+      cwd: taskDir,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#runtime = child;
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      this.#resolveInit({
+        ok: false,
+        errorType: 'Runtime.InvalidEntrypoint',
+        message: `fork/exec ${bootstrap}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`,
+        timedOut: false,
+      });
+      this.#onRuntimeExit(null, null);
+    });
+    if (child.pid !== undefined) {
+      this.#pgid = child.pid;
+      trackGroup(child.pid);
+      this.#opts.monitor.watch(this.#watched);
+    }
+    this.#pipeLines(child.stdout);
+    this.#pipeLines(child.stderr);
+    child.once('exit', (code, signal) => this.#onRuntimeExit(code, signal));
+
+    const timer = setTimeout(() => {
+      const ms = performance.now() - this.#initStart;
+      this.#opts.logs.append(
+        s.functionName,
+        `INIT_REPORT Init Duration: ${ms.toFixed(2)} ms\tPhase: init\tStatus: timeout\n`,
+      );
+      this.#resolveInit({
+        ok: false,
+        errorType: 'Sandbox.Timedout',
+        message: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+        timedOut: true,
+      });
+      this.#kill('SIGKILL');
+    }, timeoutMs);
+    const outcome = await initDone;
+    clearTimeout(timer);
+    if (outcome.ok) {
+      this.#initDurationMs = performance.now() - this.#initStart;
+      this.state = 'idle';
+      this.#opts.monitor.unwatch(this.#watched);
+    }
+    return outcome;
+  }
+
+  /**
+   * Runs one invoke on this idle instance. `timeoutMs` bounds it (the function timeout, or what is left of
+   * it after an init retry). Resolves once the invoke has ended (the sink has heard of it).
+   */
+  invoke(request: Omit<InvokeRequest, 'deadlineMs'>, sink: InvokeSink, timeoutMs: number): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`invoke() on an instance in state ${this.state}`);
+    this.state = 'busy';
+    this.lastUsed = Date.now();
+    const s = this.snapshot;
+    const call = new InvokeCall({ ...request, deadlineMs: Date.now() + timeoutMs }, sink);
+    this.#call = call;
+    this.#log = '';
+    this.#peakRss = 0;
+    const started = performance.now();
+    this.#writeLog(`START RequestId: ${request.requestId} Version: ${s.version}\n`);
+    const timer = setTimeout(() => {
+      this.#killReason = 'timeout';
+      this.#kill('SIGKILL');
+      const secs = `${(s.timeout).toFixed(2)}`;
+      this.#writeLog(
+        `${new Date().toISOString()} ${request.requestId} Task timed out after ${secs} seconds\n`,
+      );
+      call.finish(
+        platformError(request.requestId, 'Sandbox.Timedout', `Task timed out after ${secs} seconds`),
+      );
+    }, timeoutMs);
+    this.#opts.monitor.watch(this.#watched);
+    const done = new Promise<void>((resolve) => {
+      call.onFinish((result) => {
+        clearTimeout(timer);
+        this.#finishing = true;
+        const durationMs = performance.now() - started;
+        // One event-loop turn so output the runtime wrote before answering is read from its pipes first.
+        setImmediate(() => {
+          this.#opts.monitor.sample();
+          this.#opts.monitor.unwatch(this.#watched);
+          const peak = Math.max(
+            this.#peakRss,
+            this.#runtime?.pid === undefined ? 0 : readPeakRss(this.#runtime.pid),
+          );
+          const init = this.#initDurationMs;
+          this.#initDurationMs = undefined;
+          this.#writeLog(`END RequestId: ${request.requestId}\n`);
+          const failed = !result.ok && this.#killReason !== null;
+          this.#writeLog(
+            formatReportLine({
+              requestId: request.requestId,
+              durationMs,
+              billedMs: Math.ceil(durationMs) + (init === undefined ? 0 : Math.ceil(init)),
+              memorySizeMb: s.memorySize,
+              maxMemoryUsedMb: Math.max(1, Math.ceil(peak / (1024 * 1024))),
+              ...(init === undefined ? {} : { initDurationMs: init }),
+              ...(failed
+                ? {
+                    status: this.#killReason === 'timeout' ? 'timeout' : 'error',
+                    errorType: result.errorType,
+                  }
+                : {}),
+            }),
+          );
+          const log = this.#log;
+          this.#log = '';
+          sink.finish(result, log);
+          this.#finishing = false;
+          resolve();
+          this.#onReady();
+        });
+      });
+    });
+    this.#server.deliver(call);
+    return done;
+  }
+
+  /**
+   * Stops the instance: SHUTDOWN to extensions subscribed to it, SIGTERM to every process, SIGKILL after the
+   * grace period. Resolves when the runtime is gone.
+   */
+  async stop(reason = 'spindown'): Promise<void> {
+    if (this.state === 'dead') return;
+    if (this.state === 'new') {
+      this.state = 'dead';
+      this.#markExited();
+      await this.#server.close();
+      return;
+    }
+    this.state = 'stopping';
+    const grace = this.#server.extensionCount > 0 ? SHUTDOWN_GRACE_WITH_EXTENSIONS_MS : SHUTDOWN_GRACE_MS;
+    this.#server.shutdownExtensions(reason, Date.now() + grace);
+    this.#kill('SIGTERM');
+    const timer = setTimeout(() => this.#kill('SIGKILL'), grace);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  readonly #watched: MemoryWatched;
+
+  #onRss(bytes: number): void {
+    if (bytes > this.#peakRss) this.#peakRss = bytes;
+    if (bytes <= this.memoryLimitBytes || this.#killReason !== null) return;
+    this.#killReason = 'oom';
+    this.#kill('SIGKILL');
+    if (this.state === 'init') {
+      this.#resolveInit({
+        ok: false,
+        errorType: 'Runtime.OutOfMemory',
+        message: 'Runtime exited with error: signal: killed',
+        timedOut: false,
+      });
+    }
+    const call = this.#call;
+    if (call !== null && !call.settled) {
+      this.#writeLog(
+        `${new Date().toISOString()} ${call.request.requestId} Error: Runtime exited with error: signal: killed\n`,
+      );
+      call.finish(
+        platformError(
+          call.request.requestId,
+          'Runtime.OutOfMemory',
+          'Runtime exited with error: signal: killed',
+        ),
+      );
+    }
+  }
+
+  #onReady(): void {
+    if (this.state === 'init') {
+      this.#resolveInit({ ok: true });
+      return;
+    }
+    if (this.state !== 'busy' || this.#finishing || !this.#server.ready) return;
+    const call = this.#call;
+    if (call !== null && !call.settled) return;
+    this.#call = null;
+    this.state = 'idle';
+    this.lastUsed = Date.now();
+    this.#opts.onIdle(this);
+  }
+
+  #resolveInit(outcome: InitOutcome): void {
+    const resolve = this.#initResolve;
+    this.#initResolve = null;
+    resolve?.(outcome);
+  }
+
+  #onRuntimeExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.state === 'dead') return;
+    const reason = exitReason(code, signal);
+    if (this.state === 'init') {
+      this.#resolveInit({ ok: false, errorType: 'Runtime.ExitError', message: reason, timedOut: false });
+    }
+    const call = this.#call;
+    if (call !== null && !call.settled) {
+      const type = this.#killReason === 'oom' ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+      this.#writeLog(`${new Date().toISOString()} ${call.request.requestId} Error: ${reason}\n`);
+      call.finish(platformError(call.request.requestId, type, reason));
+    }
+    this.state = 'dead';
+    // Extensions and stray children of the runtime go with it.
+    this.#kill('SIGKILL');
+    if (this.#pgid !== 0) liveGroups.delete(this.#pgid);
+    this.#opts.monitor.unwatch(this.#watched);
+    void this.#server.close();
+    rmSync(this.#opts.instanceDir, { recursive: true, force: true });
+    this.#markExited();
+    this.#opts.onExit(this);
+  }
+
+  #kill(signal: NodeJS.Signals): void {
+    if (this.#pgid !== 0) killGroup(this.#pgid, signal);
+    for (const c of this.#children) if (c.pid !== undefined) killGroup(c.pid, signal);
+  }
+
+  #writeLog(text: string): void {
+    this.#opts.logs.append(this.snapshot.functionName, text);
+    if (this.#call !== null) this.#log += text;
+  }
+
+  #pipeLines(stream: Readable | null): void {
+    if (stream === null) return;
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (data: string) => {
+      const text = pending + data;
+      const cut = text.lastIndexOf('\n');
+      if (cut === -1) {
+        pending = text;
+        return;
+      }
+      pending = text.slice(cut + 1);
+      this.#writeLog(text.slice(0, cut + 1));
+    });
+    stream.on('end', () => {
+      if (pending !== '') this.#writeLog(`${pending}\n`);
+      pending = '';
+    });
+  }
+
+  /** External extensions: executables in /opt/extensions, started before the runtime. */
+  #startExtensions(optDir: string, taskDir: string, runtimeEnv: Record<string, string>): void {
+    const dir = join(optDir, 'extensions');
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    // Extensions get the runtime's environment minus the `_`-prefixed keys.
+    const env = Object.fromEntries(Object.entries(runtimeEnv).filter(([k]) => !k.startsWith('_')));
+    for (const name of names) {
+      const file = join(dir, name);
+      if (!isExecutableFile(file)) continue;
+      const child = spawn(file, [], { cwd: taskDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.once('error', () => undefined);
+      if (child.pid !== undefined) trackGroup(child.pid);
+      child.once('exit', () => {
+        if (child.pid !== undefined) liveGroups.delete(child.pid);
+      });
+      this.#pipeLines(child.stdout);
+      this.#pipeLines(child.stderr);
+      this.#children.push(child);
+    }
+  }
+
+  /** The runtime's process group (0 before start). */
+  get pgid(): number {
+    return this.#pgid;
+  }
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `bootstrap` in the task folder, then in /opt; null when neither has one. */
+export function findBootstrap(taskDir: string, optDir: string): string | null {
+  for (const dir of [taskDir, optDir]) {
+    const file = join(dir, 'bootstrap');
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+/** Go's `exec.ExitError` wording, as Lambda reports it. */
+export function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) {
+    const names: Record<string, string> = {
+      SIGKILL: 'killed',
+      SIGTERM: 'terminated',
+      SIGSEGV: 'segmentation fault',
+      SIGABRT: 'aborted',
+      SIGINT: 'interrupt',
+      SIGBUS: 'bus error',
+      SIGILL: 'illegal instruction',
+      SIGFPE: 'floating point exception',
+    };
+    return `Runtime exited with error: signal: ${names[signal] ?? signal}`;
+  }
+  if (code === 0 || code === null) return 'Runtime exited without providing a reason';
+  return `Runtime exited with error: exit status ${code}`;
+}
+
+interface EnvContext {
+  readonly runtimeApi: string;
+  readonly taskDir: string;
+  readonly optDir: string;
+  readonly tmpDir: string;
+  readonly logStreamName: string;
+  readonly platformEnv: Readonly<Record<string, string>>;
+}
+
+/**
+ * The runtime's environment: unreserved defaults, then platform variables, then the function's own, then
+ * the reserved variables of runtime-api.md §1.8, which nothing can override. The emulator's own environment
+ * is not inherited (it may hold real credentials), except PATH and HOME.
+ */
+export function buildEnvironment(s: FunctionSnapshot, c: EnvContext): Record<string, string> {
+  const hostPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
+  const unreserved: Record<string, string> = {
+    PATH: `${join(c.optDir, 'bin')}:${hostPath}`,
+    LD_LIBRARY_PATH: [join(c.taskDir, 'lib'), join(c.optDir, 'lib')].join(':'),
+    NODE_PATH: [join(c.optDir, 'nodejs', 'node_modules'), join(c.taskDir, 'node_modules')].join(':'),
+    LANG: 'en_US.UTF-8',
+    TMPDIR: c.tmpDir,
+    ...(process.env.HOME === undefined ? {} : { HOME: process.env.HOME }),
+  };
+  const reserved: Record<string, string> = {
+    _HANDLER: s.handler,
+    AWS_REGION: s.region,
+    AWS_DEFAULT_REGION: s.region,
+    AWS_LAMBDA_FUNCTION_NAME: s.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: s.version,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: s.logGroupName,
+    AWS_LAMBDA_LOG_STREAM_NAME: c.logStreamName,
+    AWS_LAMBDA_RUNTIME_API: c.runtimeApi,
+    LAMBDA_TASK_ROOT: c.taskDir,
+    LAMBDA_RUNTIME_DIR: c.optDir,
+    TZ: ':UTC',
+  };
+  // Managed runtimes announce themselves; provided.* runtimes have no AWS_EXECUTION_ENV on AWS.
+  if (!s.runtime.startsWith('provided')) reserved.AWS_EXECUTION_ENV = `AWS_Lambda_${s.runtime}`;
+  const credentials: Record<string, string> = {};
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+    const v = c.platformEnv[k];
+    if (v !== undefined) credentials[k] = v;
+  }
+  const userEnv = Object.fromEntries(
+    Object.entries(s.environment).filter(
+      ([k]) => !(k in reserved) && !(k in credentials) && k !== '_X_AMZN_TRACE_ID',
+    ),
+  );
+  return { ...unreserved, ...c.platformEnv, ...userEnv, ...reserved, ...credentials };
+}

@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+const PAGE_SIZE = 4096;
+
+/** Resident set size in bytes of every process in each process group, read from /proc (Linux). */
+export function readGroupRss(pgids: ReadonlySet<number>): Map<number, number> {
+  const totals = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return totals;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may contain spaces and parentheses): state ppid pgrp … rss(24th).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(fields[2]);
+    if (!pgids.has(pgrp)) continue;
+    const rss = Number(fields[21]) * PAGE_SIZE;
+    totals.set(pgrp, (totals.get(pgrp) ?? 0) + rss);
+  }
+  return totals;
+}
+
+/** Peak resident set size (VmHWM) of one process in bytes, 0 when unknown. */
+export function readPeakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m === null ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** Something whose process group is watched while it runs. */
+export interface MemoryWatched {
+  readonly pgid: number;
+  onRss(bytes: number): void;
+}
+
+/**
+ * Polls the process-group RSS of the instances that are initialising or running an invoke (idle instances
+ * are frozen on AWS, so they are not watched). One /proc scan per tick serves every instance.
+ */
+export class MemoryMonitor {
+  readonly #watched = new Set<MemoryWatched>();
+  readonly #intervalMs: number;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  watch(w: MemoryWatched): void {
+    this.#watched.add(w);
+    if (this.#timer === null) {
+      this.#timer = setInterval(() => this.sample(), this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  unwatch(w: MemoryWatched): void {
+    this.#watched.delete(w);
+    if (this.#watched.size === 0 && this.#timer !== null) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  /** One scan now. */
+  sample(): void {
+    if (this.#watched.size === 0) return;
+    const totals = readGroupRss(new Set([...this.#watched].map((w) => w.pgid)));
+    for (const w of [...this.#watched]) {
+      const rss = totals.get(w.pgid);
+      if (rss !== undefined) w.onRss(rss);
+    }
+  }
+
+  close(): void {
+    this.#watched.clear();
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}
