@@ -175,7 +175,9 @@ export async function buildReply(
   const bot = botMailbox(reply.from);
   const recipient = recipientMailbox(original);
   let text = normalizeBody(checkBody('reply.text', reply.text));
-  let html = reply.html === undefined ? undefined : normalizeBody(checkBody('reply.html', reply.html));
+  // An empty HTML body is treated as no HTML: an empty alternative would show a blank message.
+  let html =
+    reply.html === undefined ? undefined : normalizeBody(checkBody('reply.html', reply.html)) || undefined;
   const extras = extraHeaders(reply.headers);
 
   if (reply.quote) {
@@ -209,9 +211,9 @@ export async function buildReply(
       { key: AUTO_RESPONSE_SUPPRESS_HEADER, value: AUTO_RESPONSE_SUPPRESS_VALUE },
       ...extras.map((header) => ({ key: header.name, value: header.value })),
     ],
-    // A content object, so that an empty text still yields a text/plain part.
-    text: { content: text },
-    ...(html !== undefined ? { html: { content: html } } : {}),
+    // nodemailer skips a falsy text; an empty Buffer still yields the (empty) text/plain part.
+    text: text || Buffer.alloc(0),
+    ...(html !== undefined ? { html } : {}),
     baseBoundary: boundary,
     envelope: { from: bot.address, to: [recipient.address] },
     // Content never comes from files or URLs; refuse them outright since inputs are untrusted.
