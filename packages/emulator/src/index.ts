@@ -1,0 +1,36 @@
+/** @module @caprice/emulator — AWS's side, locally: Lambda (control plane, Runtime API, Invoke) and more. */
+export {
+  DEFAULT_LIMITS,
+  LambdaControlPlane,
+  type LambdaControlPlaneOptions,
+  type LambdaLimits,
+} from './control-plane/lambda-control-plane.js';
+export { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
+export {
+  EmulatorError,
+  ListenError,
+  StateFileError,
+  UnsafeZipError,
+  UnzippedSizeError,
+} from './errors.js';
+export { AwsServiceError, sendAwsJsonError } from './http/aws-error.js';
+export type {
+  DataPlaneOptions,
+  FunctionResolver,
+  FunctionSnapshot,
+  InvokeRoute,
+  LambdaDataPlane,
+  LambdaDataPlaneHttp,
+  ResolvedLayer,
+} from './lambda/types.js';
+export {
+  type CredentialScope,
+  createRouter,
+  credentialScope,
+  type RouterOptions,
+  type ServiceContext,
+  type ServiceHandler,
+  type UnsignedRoute,
+} from './router.js';
+export { type Emulator, type EmulatorOptions, startEmulator } from './server.js';
+export { type ExtractedZip, type ExtractZipOptions, extractZip } from './zip/extract-zip.js';
