@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { decideReply, isRobotAddress, type MessageFacts, type PolicyConfig, SkipReason } from './policy.js';
+
+const config: PolicyConfig = {
+  botAddress: 'bot@example.com',
+  allowedAddresses: ['bot@example.com', 'help@example.com'],
+  allowedDomains: ['caprice.example'],
+};
+
+const good: MessageFacts = {
+  spam: 'PASS',
+  virus: 'PASS',
+  spf: 'PASS',
+  dkim: 'PASS',
+  dmarc: 'PASS',
+  returnPath: 'alice@example.org',
+  autoSubmitted: [],
+  autoReplyHeaders: [],
+  listHeaders: [],
+  precedence: undefined,
+  contentType: 'text/plain',
+  from: ['alice@example.org'],
+  replyTo: [],
+  recipients: ['bot@example.com'],
+};
+
+describe('decideReply', () => {
+  it('replies to From when a clean, authenticated, personal message names the bot', () => {
+    expect(decideReply(good, config)).toEqual({ reply: true, to: 'alice@example.org' });
+  });
+
+  it('replies to Reply-To over From', () => {
+    expect(decideReply({ ...good, replyTo: ['team@example.org'] }, config)).toEqual({
+      reply: true,
+      to: 'team@example.org',
+    });
+  });
+
+  it.each<[string, Partial<MessageFacts>]>([
+    ['DKIM passes but SPF fails', { spf: 'FAIL' }],
+    ['SPF passes but DKIM fails', { dkim: 'FAIL' }],
+    ['DMARC is GRAY (no policy)', { dmarc: 'GRAY' }],
+    ['DMARC verdict missing', { dmarc: undefined }],
+    ['Auto-Submitted: no', { autoSubmitted: ['no'] }],
+    ['Precedence: first-class', { precedence: 'first-class' }],
+    ['multipart/mixed', { contentType: 'multipart/mixed' }],
+    ['recipient is an allowed domain', { recipients: ['anyone@caprice.example'] }],
+    ['recipient is a second allowed address', { recipients: ['list@example.org', 'help@example.com'] }],
+    ['Return-Path unknown (not null)', { returnPath: undefined }],
+  ])('still replies when %s', (_name, change) => {
+    expect(decideReply({ ...good, ...change }, config).reply).toBe(true);
+  });
+
+  it.each<[string, Partial<MessageFacts>, SkipReason]>([
+    ['virus verdict FAIL', { virus: 'FAIL' }, SkipReason.VIRUS_VERDICT],
+    ['virus verdict missing', { virus: undefined }, SkipReason.VIRUS_VERDICT],
+    ['virus verdict PROCESSING_FAILED', { virus: 'PROCESSING_FAILED' }, SkipReason.VIRUS_VERDICT],
+    ['spam verdict FAIL', { spam: 'FAIL' }, SkipReason.SPAM_VERDICT],
+    ['spam verdict GRAY', { spam: 'GRAY' }, SkipReason.SPAM_VERDICT],
+    ['spam verdict missing', { spam: undefined }, SkipReason.SPAM_VERDICT],
+    ['DMARC FAIL', { dmarc: 'FAIL' }, SkipReason.DMARC_FAIL],
+    ['neither SPF nor DKIM pass', { spf: 'SOFTFAIL', dkim: 'NONE' }, SkipReason.UNAUTHENTICATED],
+    ['SPF and DKIM missing', { spf: undefined, dkim: undefined }, SkipReason.UNAUTHENTICATED],
+    ['Return-Path <>', { returnPath: '' }, SkipReason.NULL_RETURN_PATH],
+    ['Auto-Submitted: auto-replied', { autoSubmitted: ['auto-replied'] }, SkipReason.AUTO_SUBMITTED],
+    ['Auto-Submitted: auto-generated', { autoSubmitted: ['auto-generated'] }, SkipReason.AUTO_SUBMITTED],
+    ['Auto-Submitted: auto-notified', { autoSubmitted: ['auto-notified'] }, SkipReason.AUTO_SUBMITTED],
+    ['an unknown Auto-Submitted value', { autoSubmitted: ['no', 'whatever'] }, SkipReason.AUTO_SUBMITTED],
+    ['X-Autoreply', { autoReplyHeaders: ['x-autoreply: yes'] }, SkipReason.AUTO_REPLY_HEADER],
+    ['List-Id', { listHeaders: ['list-id'] }, SkipReason.LIST_HEADERS],
+    ['List-Unsubscribe', { listHeaders: ['list-unsubscribe'] }, SkipReason.LIST_HEADERS],
+    ['Precedence: bulk', { precedence: 'bulk' }, SkipReason.BULK_PRECEDENCE],
+    ['Precedence: list', { precedence: 'list' }, SkipReason.BULK_PRECEDENCE],
+    ['Precedence: junk', { precedence: 'junk' }, SkipReason.BULK_PRECEDENCE],
+    ['multipart/report (DSN, ARF)', { contentType: 'multipart/report' }, SkipReason.DELIVERY_REPORT],
+    ['message/delivery-status at the top', { contentType: 'message/delivery-status' }, SkipReason.DELIVERY_REPORT],
+    ['From MAILER-DAEMON', { from: ['mailer-daemon@example.org'] }, SkipReason.ROBOT_SENDER],
+    ['From postmaster', { from: ['postmaster@example.org'] }, SkipReason.ROBOT_SENDER],
+    ['From a -request address', { from: ['users-request@lists.example.org'] }, SkipReason.ROBOT_SENDER],
+    ['From owner-*', { from: ['owner-users@lists.example.org'] }, SkipReason.ROBOT_SENDER],
+    ['From noreply', { from: ['noreply@example.org'] }, SkipReason.ROBOT_SENDER],
+    ['From no-reply', { from: ['no-reply@example.org'] }, SkipReason.ROBOT_SENDER],
+    ['From donotreply', { from: ['donotreply@example.org'] }, SkipReason.ROBOT_SENDER],
+    ['Reply-To noreply', { replyTo: ['noreply+abc@example.org'] }, SkipReason.ROBOT_SENDER],
+    ['Return-Path of a bounce handler', { returnPath: 'bounces+123@example.org' }, SkipReason.ROBOT_SENDER],
+    ['From the bot itself', { from: ['bot@example.com'] }, SkipReason.OWN_ADDRESS],
+    ['Reply-To another bot address', { replyTo: ['help@example.com'] }, SkipReason.OWN_ADDRESS],
+    ['From the bot domain', { from: ['someone@caprice.example'] }, SkipReason.OWN_ADDRESS],
+    ['bot only in Bcc', { recipients: ['carol@example.org'] }, SkipReason.NOT_ADDRESSED_TO_BOT],
+    ['no To/Cc at all', { recipients: [] }, SkipReason.NOT_ADDRESSED_TO_BOT],
+    ['no From and no Reply-To', { from: [], replyTo: [] }, SkipReason.NO_REPLY_ADDRESS],
+  ])('skips when %s', (_name, change, reason) => {
+    // Prepare
+    const facts = { ...good, ...change };
+    // Act
+    const decision = decideReply(facts, config);
+    // Assess
+    expect(decision).toMatchObject({ reply: false, reason });
+    if (!decision.reply) expect(decision.detail).not.toBe('');
+  });
+
+  it('checks the verdicts before anything else', () => {
+    const decision = decideReply({ ...good, spam: 'FAIL', autoSubmitted: ['auto-replied'], from: [] }, config);
+    expect(decision).toMatchObject({ reply: false, reason: SkipReason.SPAM_VERDICT });
+  });
+});
+
+describe('isRobotAddress', () => {
+  it.each([
+    ['MAILER-DAEMON@example.org', true],
+    ['mailer-daemon@example.org', true],
+    ['majordomo@example.org', true],
+    ['listname-owner@example.org', true],
+    ['nobody@example.org', true],
+    ['bounce-123@example.org', true],
+    ['alice@example.org', false],
+    ['reply@example.org', false],
+    ['requests@example.org', false],
+    ['owner@example.org', false],
+  ])('%s → %s', (address, expected) => {
+    expect(isRobotAddress(address.toLowerCase())).toBe(expected);
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { inboundMessage } from '../test/helpers/message.js';
+import { parseMail } from './parse.js';
+import { parseAuthenticationResults, readHeaderVerdicts } from './verdicts.js';
+
+const trusted = ['amazonses.com'];
+
+describe('readHeaderVerdicts', () => {
+  it('reads the verdicts SES put on top of the stored message', async () => {
+    const parsed = await parseMail(inboundMessage({ spam: 'PASS', virus: 'PASS', spf: 'pass', dkim: 'fail' }));
+    expect(readHeaderVerdicts(parsed.headerLines, trusted)).toEqual({
+      spam: 'PASS',
+      virus: 'PASS',
+      spf: 'PASS',
+      dkim: 'FAIL',
+      dmarc: 'PASS',
+    });
+  });
+
+  it('ignores verdict headers the sender wrote below the Received chain', async () => {
+    // Prepare: SES scanned nothing (no block), the sender forged PASS verdicts in its own headers.
+    const parsed = await parseMail(
+      inboundMessage({
+        omit: true,
+        headers: [
+          'X-SES-Spam-Verdict: PASS',
+          'X-SES-Virus-Verdict: PASS',
+          'Authentication-Results: amazonses.com; spf=pass; dkim=pass',
+        ],
+      }),
+    );
+    const withSesReceived = Buffer.concat([
+      Buffer.from('Received: from x by inbound-smtp.eu-west-1.amazonaws.com; Wed, 25 Nov 2026 09:00:00 +0000\r\n'),
+      Buffer.from(parsed.headerLines.map((l) => l.line).join('\r\n')),
+    ]);
+    // Act
+    const reparsed = await parseMail(Buffer.concat([withSesReceived, Buffer.from('\r\n\r\nbody\r\n')]));
+    // Assess
+    expect(readHeaderVerdicts(reparsed.headerLines, trusted)).toEqual({});
+  });
+
+  it('takes the first (SES) verdict when the sender added another one further down', async () => {
+    const parsed = await parseMail(inboundMessage({ spam: 'FAIL', headers: ['X-SES-Spam-Verdict: PASS'] }));
+    expect(readHeaderVerdicts(parsed.headerLines, trusted).spam).toBe('FAIL');
+  });
+
+  it('ignores Authentication-Results from an untrusted authserv-id', () => {
+    const lines = [
+      { key: 'authentication-results', line: 'Authentication-Results: evil.example; spf=pass; dkim=pass' },
+      { key: 'received-spf', line: 'Received-SPF: softfail (no)' },
+    ];
+    expect(readHeaderVerdicts(lines, trusted)).toEqual({ spf: 'SOFTFAIL' });
+  });
+});
+
+describe('parseAuthenticationResults', () => {
+  it('reads spf, dkim and dmarc, skipping comments', () => {
+    expect(
+      parseAuthenticationResults(
+        'amazonses.com; spf=pass (spfCheck: domain of x; designates) smtp.mailfrom=a@x; dkim=fail header.i=@x; dkim=pass header.i=@y; dmarc=none header.from=x',
+        trusted,
+      ),
+    ).toEqual({ spf: 'PASS', dkim: 'PASS', dmarc: 'NONE' });
+  });
+
+  it('is undefined for an untrusted server', () => {
+    expect(parseAuthenticationResults('mx.example.org; spf=pass', trusted)).toBeUndefined();
+  });
+});
