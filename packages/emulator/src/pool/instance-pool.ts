@@ -9,6 +9,8 @@ import type { MemoryMonitor } from './memory-monitor.js';
 
 /** Lambda's default concurrency per function here (AWS's account default is 1000; locally 10 is plenty). */
 export const DEFAULT_CONCURRENCY = 10;
+/** How long a runtime that reported an init error may take to exit by itself. */
+const INIT_ERROR_EXIT_GRACE_MS = 500;
 /** On-demand init limit. */
 export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 
@@ -115,6 +117,8 @@ export class InstancePool {
       await first.invoke(request, sink, snapshot.timeout * 1000);
       return;
     }
+    // After /init/error the runtime exits by itself; give it a moment before signalling.
+    if (!outcome.timedOut) await first.exitedWithin(INIT_ERROR_EXIT_GRACE_MS);
     await first.stop();
     if (outcome.errorType === 'Runtime.InvalidEntrypoint') {
       this.#failWithoutInstance(snapshot, request, sink, outcome);
@@ -131,6 +135,7 @@ export class InstancePool {
       await retry.invoke(request, sink, left);
       return;
     }
+    if (!again.timedOut) await retry.exitedWithin(INIT_ERROR_EXIT_GRACE_MS);
     await retry.stop();
     const final: Exclude<InitOutcome, { ok: true }> = again.timedOut
       ? {

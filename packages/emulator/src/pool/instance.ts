@@ -133,8 +133,8 @@ export class Instance {
       {
         onReady: () => this.#onReady(),
         onInitError: (errorType, body) => {
+          // The runtime is expected to exit by itself now; the pool stops it if it does not.
           this.#resolveInit({ ok: false, errorType, body, timedOut: false });
-          this.#kill('SIGKILL');
         },
       },
     );
@@ -302,6 +302,13 @@ export class Instance {
     });
     this.#server.deliver(call);
     return done;
+  }
+
+  /** Resolves when the runtime has exited, or after `ms`, whichever comes first. */
+  async exitedWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#exited, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 
   /**
