@@ -9,7 +9,14 @@
  * @module
  */
 import { connect, type Socket } from 'node:net';
-import { API_VERSION_PATH, ERROR_BODY_TRAILER, ERROR_CONTENT_TYPE, ERROR_TYPE_HEADER, RESPONSE_MODE_HEADER, RUNTIME_API_ENV_VAR } from './constants.js';
+import {
+  API_VERSION_PATH,
+  ERROR_BODY_TRAILER,
+  ERROR_CONTENT_TYPE,
+  ERROR_TYPE_HEADER,
+  RESPONSE_MODE_HEADER,
+  RUNTIME_API_ENV_VAR,
+} from './constants.js';
 import {
   type InvocationError,
   MissingEnvironmentError,
@@ -104,7 +111,10 @@ export class RuntimeClient implements RuntimeApi {
   #chunks: Buffer[] = [];
   #untilClose = false;
 
-  constructor({ endpoint = getRuntimeApiFromEnv(), userAgent = 'caprice-runtime' }: RuntimeClientOptions = {}) {
+  constructor({
+    endpoint = getRuntimeApiFromEnv(),
+    userAgent = 'caprice-runtime',
+  }: RuntimeClientOptions = {}) {
     this.endpoint = endpoint;
     const colon = endpoint.lastIndexOf(':');
     this.#host = colon > 0 ? endpoint.slice(0, colon).replace(/^\[|\]$/g, '') : endpoint;
@@ -119,11 +129,16 @@ export class RuntimeClient implements RuntimeApi {
 
   async nextInvocation(): Promise<Invocation> {
     const res = await this.#request('GET', '/runtime/invocation/next', this.#nextHead, null);
-    if (res.status !== 200) throw new RuntimeApiError('GET', '/runtime/invocation/next', res.status, res.body.toString());
+    if (res.status !== 200)
+      throw new RuntimeApiError('GET', '/runtime/invocation/next', res.status, res.body.toString());
     return { body: res.body, headers: res.headers };
   }
 
-  async postResponse(requestId: string, body: string | Buffer, contentType = 'application/json'): Promise<void> {
+  async postResponse(
+    requestId: string,
+    body: string | Buffer,
+    contentType = 'application/json',
+  ): Promise<void> {
     const path = `/runtime/invocation/${encodeURIComponent(requestId)}/response`;
     await this.#post(path, body, `Content-Type: ${contentType}${CRLF}`);
   }
@@ -190,7 +205,13 @@ export class RuntimeClient implements RuntimeApi {
     if (res.status >= 300) throw new RuntimeApiError('POST', path, res.status, res.body.toString());
   }
 
-  #request(method: string, path: string, head: Buffer, body: Buffer | null, open = false): Promise<ParsedResponse> {
+  #request(
+    method: string,
+    path: string,
+    head: Buffer,
+    body: Buffer | null,
+    open = false,
+  ): Promise<ParsedResponse> {
     return new Promise<ParsedResponse>((resolve, reject) => {
       const send = (retried: boolean): void => {
         const socket = this.#ensureSocket();
@@ -253,7 +274,9 @@ export class RuntimeClient implements RuntimeApi {
         this.#finish(Buffer.concat(this.#chunks));
         return;
       }
-      pending.reject(new RuntimeApiConnectionError(this.endpoint, { cause: err ?? new Error('connection closed') }));
+      pending.reject(
+        new RuntimeApiConnectionError(this.endpoint, { cause: err ?? new Error('connection closed') }),
+      );
     };
     socket.on('error', fail);
     socket.on('close', () => fail());
@@ -311,7 +334,7 @@ export class RuntimeClient implements RuntimeApi {
     this.#headers = headers;
     const te = headers['transfer-encoding'];
     const cl = headers['content-length'];
-    if (te !== undefined && te.toLowerCase().includes('chunked')) this.#chunked = true;
+    if (te?.toLowerCase().includes('chunked')) this.#chunked = true;
     else if (cl !== undefined) this.#bodyLength = Number(cl);
     else if (this.#status === 204 || this.#status === 304 || this.#status < 200) this.#bodyLength = 0;
     else this.#untilClose = true;

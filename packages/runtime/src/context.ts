@@ -44,7 +44,9 @@ function parseJsonHeader<T>(value: string | undefined, what: string): T | undefi
   try {
     return JSON.parse(value) as T;
   } catch (err) {
-    throw new RuntimeError(`Cannot parse ${what} as json: ${JSON.stringify(value.slice(0, 200))}`, { cause: err });
+    throw new RuntimeError(`Cannot parse ${what} as json: ${JSON.stringify(value.slice(0, 200))}`, {
+      cause: err,
+    });
   }
 }
 

@@ -124,7 +124,10 @@ export class RuntimeApiConnectionError extends RuntimeError {
   override readonly code = 'RUNTIME_API_CONNECTION';
   constructor(endpoint: string, options?: ErrorOptions) {
     const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
-    super(`Connection to the Runtime API at ${endpoint} failed${why}; the runtime exits and the platform restarts it`, options);
+    super(
+      `Connection to the Runtime API at ${endpoint} failed${why}; the runtime exits and the platform restarts it`,
+      options,
+    );
     this.name = 'RuntimeApiConnectionError';
   }
 }
@@ -149,7 +152,10 @@ export interface InvocationError {
  * toInvocationError(new TypeError('x')); // { errorType: 'TypeError', errorMessage: 'x', stackTrace: [...], trace: [...] }
  */
 export function toInvocationError(err: unknown): InvocationError {
-  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err && 'name' in err)) {
+  if (
+    err instanceof Error ||
+    (typeof err === 'object' && err !== null && 'message' in err && 'name' in err)
+  ) {
     const e = err as Error;
     let errorType = 'Error';
     let errorMessage = '';
@@ -178,6 +184,9 @@ export function stringifyInvocationError(err: InvocationError): string {
     // \x7F is escaped like AWS's runtime does, so log pipelines that choke on DEL are not fed it.
     return JSON.stringify(err).replace(/\x7F/g, '%7F');
   } catch {
-    return JSON.stringify({ errorType: 'Runtime.UnknownError', errorMessage: 'error could not be serialised' });
+    return JSON.stringify({
+      errorType: 'Runtime.UnknownError',
+      errorMessage: 'error could not be serialised',
+    });
   }
 }

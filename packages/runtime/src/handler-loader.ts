@@ -3,13 +3,22 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HandlerNotFoundError, ImportModuleError, MalformedHandlerNameError, UserCodeSyntaxError } from './errors.js';
+import {
+  HandlerNotFoundError,
+  ImportModuleError,
+  MalformedHandlerNameError,
+  UserCodeSyntaxError,
+} from './errors.js';
 
 // AWS's split: everything up to the first dot is the module, the rest the (nested) export.
 const HANDLER_PATTERN = /^([^.]*)\.(.*)$/;
 
 /** Splits a handler string into module root, module name and export path. Throws {@link MalformedHandlerNameError}. */
-export function parseHandlerName(handler: string): { moduleRoot: string; moduleName: string; exportPath: string } {
+export function parseHandlerName(handler: string): {
+  moduleRoot: string;
+  moduleName: string;
+  exportPath: string;
+} {
   if (handler.includes('..')) {
     throw new MalformedHandlerNameError(
       `'${handler}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
@@ -19,7 +28,9 @@ export function parseHandlerName(handler: string): { moduleRoot: string; moduleN
   const moduleRoot = handler.slice(0, handler.length - base.length);
   const match = HANDLER_PATTERN.exec(base);
   if (match === null || match[1] === '' || match[2] === '') {
-    throw new MalformedHandlerNameError(`Bad handler ${handler}: expected "module.export", e.g. "index.handler"`);
+    throw new MalformedHandlerNameError(
+      `Bad handler ${handler}: expected "module.export", e.g. "index.handler"`,
+    );
   }
   return { moduleRoot, moduleName: match[1] as string, exportPath: match[2] as string };
 }
@@ -76,7 +87,10 @@ function resolveExport(mod: unknown, exportPath: string): unknown {
  * @example
  * const handler = await loadHandler('/var/task', 'lib/mod.a.b.fn');
  */
-export async function loadHandler(appRoot: string, handler: string): Promise<(...args: unknown[]) => unknown> {
+export async function loadHandler(
+  appRoot: string,
+  handler: string,
+): Promise<(...args: unknown[]) => unknown> {
   const { moduleRoot, moduleName, exportPath } = parseHandlerName(handler);
   let mod: unknown;
   try {

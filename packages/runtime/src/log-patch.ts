@@ -63,7 +63,12 @@ export function formatJsonRecord(
 }
 
 /** Formats one text log line; newlines become `\r` so a multi-line message stays one CloudWatch event. */
-export function formatTextLine(timestamp: string, level: string, requestId: string | undefined, params: unknown[]): string {
+export function formatTextLine(
+  timestamp: string,
+  level: string,
+  requestId: string | undefined,
+  params: unknown[],
+): string {
   return `${timestamp}\t${requestId}\t${level}\t${format(...params).replace(/\n/g, '\r')}`;
 }
 

@@ -112,8 +112,9 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
     log(`Runtime API failure, exiting: ${(err as Error)?.message ?? String(err)}`);
     die(1);
   };
+  // Through console.error, as AWS's runtime does, so the patched console formats it (text or JSON) with the request ID.
   const logInvokeError = (label: string, err: unknown): void => {
-    log(`${new Date().toISOString()}\t${state.requestId}\tERROR\t${label} \t${stringifyInvocationError(toInvocationError(err))}`);
+    console.error(`${label} \t${stringifyInvocationError(toInvocationError(err))}`);
   };
 
   processEvents.on('beforeExit', () => {
@@ -189,7 +190,9 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
         pendingPromise: false,
         complete(error, result, immediate) {
           if (invoke.completed) {
-            log('Invocation has already been reported as done. Cannot call complete more than once per invocation.');
+            log(
+              'Invocation has already been reported as done. Cannot call complete more than once per invocation.',
+            );
             return;
           }
           invoke.completed = true;
@@ -249,7 +252,10 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
     });
 
   const runStreaming = async (invocation: Invocation, requestId: string): Promise<void> => {
-    const writer = new ResponseStreamWriter((contentType) => client.streamResponse(requestId, contentType), highWaterMark);
+    const writer = new ResponseStreamWriter(
+      (contentType) => client.streamResponse(requestId, contentType),
+      highWaterMark,
+    );
     let done!: () => void;
     const finished = new Promise<void>((resolve) => {
       done = resolve;

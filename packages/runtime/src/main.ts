@@ -5,7 +5,12 @@
  * @module
  */
 import { getRuntimeApiFromEnv, RuntimeClient } from './client.js';
-import { EXIT_UNCAUGHT_EXCEPTION, EXIT_UNHANDLED_REJECTION, HANDLER_ENV_VAR, TASK_ROOT_ENV_VAR } from './constants.js';
+import {
+  EXIT_UNCAUGHT_EXCEPTION,
+  EXIT_UNHANDLED_REJECTION,
+  HANDLER_ENV_VAR,
+  TASK_ROOT_ENV_VAR,
+} from './constants.js';
 import {
   MissingEnvironmentError,
   stringifyInvocationError,
@@ -35,7 +40,10 @@ async function main(): Promise<void> {
 
   let client: RuntimeClient;
   try {
-    client = new RuntimeClient({ endpoint: getRuntimeApiFromEnv(env), userAgent: `caprice-runtime/${RUNTIME_VERSION}` });
+    client = new RuntimeClient({
+      endpoint: getRuntimeApiFromEnv(env),
+      userAgent: `caprice-runtime/${RUNTIME_VERSION}`,
+    });
   } catch (err) {
     // Without the Runtime API there is nowhere to report to.
     process.stderr.write(`${(err as Error).message}\n`);
@@ -44,7 +52,9 @@ async function main(): Promise<void> {
 
   const initFailed = async (err: unknown, exitCode: number): Promise<never> => {
     const error = toInvocationError(err);
-    process.stdout.write(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${stringifyInvocationError(error)}\n`);
+    process.stdout.write(
+      `${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${stringifyInvocationError(error)}\n`,
+    );
     try {
       await client.postInitError(error);
     } catch (postErr) {

@@ -34,7 +34,10 @@ export function onShutdown(hook: ShutdownHook): () => void {
 }
 
 /** Runs every registered hook concurrently, waiting at most `timeoutMs`; hook failures are logged, not thrown. */
-export async function runShutdownHooks(timeoutMs: number, log: (msg: string, err: unknown) => void): Promise<void> {
+export async function runShutdownHooks(
+  timeoutMs: number,
+  log: (msg: string, err: unknown) => void,
+): Promise<void> {
   const list = hooks().slice();
   if (list.length === 0) return;
   let timer: NodeJS.Timeout | undefined;

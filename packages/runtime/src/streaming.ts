@@ -36,7 +36,8 @@ export function streamifyResponse<TEvent = unknown>(
 /** True for handlers wrapped by {@link streamifyResponse} (of any copy of this package, or AWS's global). */
 export function isStreamingHandler(handler: unknown): boolean {
   return (
-    typeof handler === 'function' && (handler as unknown as Record<symbol, unknown>)[STREAMING_HANDLER_SYMBOL] === 'response'
+    typeof handler === 'function' &&
+    (handler as unknown as Record<symbol, unknown>)[STREAMING_HANDLER_SYMBOL] === 'response'
   );
 }
 
@@ -46,7 +47,9 @@ export function getStreamingHighWaterMark(handler: unknown): number | undefined 
   return typeof value === 'number' ? value : undefined;
 }
 
-type PreludeAwareStream = ResponseStream & { _onBeforeFirstWrite?: (write: (chunk: string | Buffer) => void) => void };
+type PreludeAwareStream = ResponseStream & {
+  _onBeforeFirstWrite?: (write: (chunk: string | Buffer) => void) => void;
+};
 
 // Separates the JSON prelude (status, headers, cookies) from the body for function URLs.
 const PRELUDE_DELIMITER = Buffer.alloc(8);

@@ -52,6 +52,7 @@ export type Handler<TEvent = unknown, TResult = unknown> = (
   event: TEvent,
   context: Context,
   callback: Callback<TResult>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: callback handlers return nothing; same shape as @types/aws-lambda.
 ) => void | Promise<TResult>;
 
 /** The writable a streaming handler writes its response to. */

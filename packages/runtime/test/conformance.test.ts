@@ -2,24 +2,18 @@
  * Runtime conformance cases 1–26 (shared/reference/runtime-api.md §6) and the fault matrix, run against the real
  * bootstrap, runtime bundle and Node binary as a child process talking to a recording mock Runtime API.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { exitWithin, FIXTURES, type RuntimeProcess, type StagedLayer, spawnRuntime, stageLayer } from './harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, type RuntimeProcess, type StagedLayer, spawnRuntime, stageLayer } from './harness.js';
 import { MockRuntimeApi } from './mock-runtime-api.js';
 
 let layer: StagedLayer;
-let scratch: string;
 
 beforeAll(async () => {
   layer = await stageLayer();
-  scratch = await mkdtemp(join(tmpdir(), 'caprice-conf-'));
 }, 30_000);
 afterAll(async () => {
   await layer?.cleanup();
-  await rm(scratch, { recursive: true, force: true });
 });
 
 const json = (buf: Buffer): unknown => JSON.parse(buf.toString('utf8'));
@@ -28,28 +22,16 @@ interface Running {
   api: MockRuntimeApi;
   rt: RuntimeProcess;
 }
-const running: Running[] = [];
-
-async function start(taskRoot: string, handler: string, env: Record<string, string> = {}): Promise<Running> {
-  const api = await new MockRuntimeApi().start();
-  const rt = spawnRuntime(layer, { endpoint: api.endpoint, taskRoot, handler, env });
-  const r = { api, rt };
-  running.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  for (const { api, rt } of running.splice(0)) {
-    rt.kill();
-    await api.close();
-  }
-});
 
 describe('runtime loop against a mock Runtime API (one process, many invokes)', () => {
   let r: Running;
   beforeAll(async () => {
     const api = await new MockRuntimeApi().start();
-    const rt = spawnRuntime(layer, { endpoint: api.endpoint, taskRoot: join(FIXTURES, 'esm'), handler: 'index.handler' });
+    const rt = spawnRuntime(layer, {
+      endpoint: api.endpoint,
+      taskRoot: join(FIXTURES, 'esm'),
+      handler: 'index.handler',
+    });
     r = { api, rt };
   }, 10_000);
   afterAll(async () => {
@@ -75,7 +57,10 @@ describe('runtime loop against a mock Runtime API (one process, many invokes)', 
     const requestId = 'id with/slash+plus';
     const result = await invoke({ case: 'echo', payload: { n: 1, s: 'é' } }, { requestId });
     expect(result.request.path).toBe(`/runtime/invocation/${encodeURIComponent(requestId)}/response`);
-    expect((json(result.request.body) as { event: unknown }).event).toEqual({ case: 'echo', payload: { n: 1, s: 'é' } });
+    expect((json(result.request.body) as { event: unknown }).event).toEqual({
+      case: 'echo',
+      payload: { n: 1, s: 'é' },
+    });
     const a1 = await invoke({ case: 'a1' });
     expect(a1.request.body.toString()).toBe('{"a":1}');
     const undef = await invoke({ case: 'undef' });
@@ -102,7 +87,11 @@ describe('runtime loop against a mock Runtime API (one process, many invokes)', 
     const deadlineMs = Date.now() + 10_000;
     const result = await invoke(
       { case: 'echo' },
-      { requestId: 'ctx-1', deadlineMs, headers: { 'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:eu-west-1:1:function:f:live' } },
+      {
+        requestId: 'ctx-1',
+        deadlineMs,
+        headers: { 'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:eu-west-1:1:function:f:live' },
+      },
     );
     const body = json(result.request.body) as Record<string, unknown>;
     expect(body.awsRequestId).toBe('ctx-1');
@@ -120,7 +109,10 @@ describe('runtime loop against a mock Runtime API (one process, many invokes)', 
       {
         headers: {
           'Lambda-Runtime-Client-Context': JSON.stringify({ custom: { k: 'v' }, env: { e: 1 } }),
-          'Lambda-Runtime-Cognito-Identity': JSON.stringify({ cognitoIdentityId: 'id', cognitoIdentityPoolId: 'pool' }),
+          'Lambda-Runtime-Cognito-Identity': JSON.stringify({
+            cognitoIdentityId: 'id',
+            cognitoIdentityPoolId: 'pool',
+          }),
         },
       },
     );
@@ -134,7 +126,9 @@ describe('runtime loop against a mock Runtime API (one process, many invokes)', 
 
   it('case 8: _X_AMZN_TRACE_ID follows the trace header per invoke and is cleared when absent', async () => {
     const trace = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
-    const a = json((await invoke({ case: 'echo' }, { headers: { 'Lambda-Runtime-Trace-Id': trace } })).request.body);
+    const a = json(
+      (await invoke({ case: 'echo' }, { headers: { 'Lambda-Runtime-Trace-Id': trace } })).request.body,
+    );
     expect((a as { trace: unknown }).trace).toBe(trace);
     const b = json((await invoke({ case: 'echo' })).request.body);
     expect((b as { trace: unknown }).trace).toBeNull();
@@ -179,7 +173,10 @@ describe('runtime loop against a mock Runtime API (one process, many invokes)', 
     expect(failed.kind).toBe('error');
     expect(json(failed.request.body)).toMatchObject({ errorType: 'Error', errorMessage: 'via fail' });
     const failedUndefined = await invoke({ case: 'failUndefined' });
-    expect(json(failedUndefined.request.body)).toMatchObject({ errorType: 'string', errorMessage: 'handled' });
+    expect(json(failedUndefined.request.body)).toMatchObject({
+      errorType: 'string',
+      errorMessage: 'handled',
+    });
     expect(json((await invoke({ case: 'done' })).request.body)).toBe('via done');
   });
 
@@ -207,7 +204,12 @@ describe('runtime loop against a mock Runtime API (one process, many invokes)', 
     const rejected = await invoke({ case: 'reject' });
     expect(json(rejected.request.body)).toMatchObject({ errorType: 'Error', errorMessage: 'rejected' });
     const str = await invoke({ case: 'throwString' });
-    expect(json(str.request.body)).toEqual({ errorType: 'string', errorMessage: 'boom', stackTrace: [], trace: [] });
+    expect(json(str.request.body)).toEqual({
+      errorType: 'string',
+      errorMessage: 'boom',
+      stackTrace: [],
+      trace: [],
+    });
     expect(str.request.headers['lambda-runtime-function-error-type']).toBe('string');
     const circular = await invoke({ case: 'circular' });
     expect(circular.kind).toBe('error');

@@ -86,7 +86,10 @@ export function spawnRuntime(
 }
 
 /** Resolves with the exit, or rejects after `ms`. */
-export function exitWithin(p: RuntimeProcess, ms = 5000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function exitWithin(
+  p: RuntimeProcess,
+  ms = 5000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return Promise.race([
     p.exited,
     new Promise<never>((_, reject) =>

@@ -50,6 +50,8 @@ export class MockRuntimeApi {
   /** Status to answer the next POST with (then back to 202). */
   nextPostStatus: number | null = null;
   endpoint = '';
+  /** Called for every body chunk as it arrives (streaming tests). */
+  onChunk: ((req: IncomingMessage, data: Buffer) => void) | null = null;
   /** TCP connections accepted so far. */
   connections = 0;
 
@@ -79,7 +81,9 @@ export class MockRuntimeApi {
     counter += 1;
     const requestId = options.requestId ?? `req-${counter}-${Math.random().toString(16).slice(2, 8)}`;
     const body =
-      options.rawBody !== undefined ? Buffer.from(options.rawBody) : Buffer.from(JSON.stringify(options.event ?? {}));
+      options.rawBody !== undefined
+        ? Buffer.from(options.rawBody)
+        : Buffer.from(JSON.stringify(options.event ?? {}));
     const headers: Record<string, string> = {
       'Lambda-Runtime-Aws-Request-Id': requestId,
       'Lambda-Runtime-Deadline-Ms': String(options.deadlineMs ?? Date.now() + 30_000),
@@ -112,7 +116,11 @@ export class MockRuntimeApi {
       };
       const timer = setTimeout(() => {
         this.#listeners = this.#listeners.filter((l) => l !== listener);
-        reject(new Error(`timed out waiting for a matching request; saw ${this.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`));
+        reject(
+          new Error(
+            `timed out waiting for a matching request; saw ${this.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) this.#listeners.push(listener);
     });
@@ -140,7 +148,10 @@ export class MockRuntimeApi {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const start = Date.now();
     const chunks: { at: number; data: Buffer }[] = [];
-    req.on('data', (data: Buffer) => chunks.push({ at: Date.now() - start, data }));
+    req.on('data', (data: Buffer) => {
+      chunks.push({ at: Date.now() - start, data });
+      this.onChunk?.(req, data);
+    });
     req.on('end', () => {
       const path = (req.url ?? '').replace(/^\/2018-06-01/, '');
       const record: RecordedRequest = {
@@ -166,7 +177,10 @@ export class MockRuntimeApi {
       const override = this.nextPostStatus;
       if (override !== null) {
         this.nextPostStatus = null;
-        const payload = JSON.stringify({ errorType: `Status${override}`, errorMessage: 'forced by the test' });
+        const payload = JSON.stringify({
+          errorType: `Status${override}`,
+          errorMessage: 'forced by the test',
+        });
         res.writeHead(override, { 'Content-Type': 'application/json' }).end(payload);
       } else {
         res.writeHead(202, { 'Content-Type': 'application/json' }).end('{"status":"OK"}');
