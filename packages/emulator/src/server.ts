@@ -10,7 +10,9 @@ import {
 } from './control-plane/lambda-control-plane.js';
 import { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
 import { ListenError } from './errors.js';
+import { AwsServiceError } from './http/aws-error.js';
 import { sendJson } from './http/send-json.js';
+import { createDataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 import type { DataPlaneOptions, LambdaDataPlaneHttp } from './lambda/types.js';
 import { createRouter, type ServiceHandler, type UnsignedRoute } from './router.js';
 import { CodeStore } from './store/code-store.js';
@@ -35,9 +37,12 @@ export interface EmulatorOptions {
   /** Size quotas; defaults are AWS's (50 MB zipped upload, 250 MB unzipped, 75 GB storage). */
   readonly limits?: Partial<LambdaLimits>;
   /** Builds the Lambda data plane; defaults to the real one (src/lambda/data-plane.ts). Tests inject fakes. */
-  readonly createDataPlane?: (options: DataPlaneOptions) => LambdaDataPlaneHttp;
-  /** Extra data-plane options (timings such as idle time), passed through to `createDataPlane`. */
-  readonly dataPlane?: Readonly<Record<string, unknown>>;
+  readonly createDataPlane?: (options: DataPlaneOptions & DataPlaneTuning) => LambdaDataPlaneHttp;
+  /**
+   * Data-plane knobs (idle time, init timeout, default concurrency, platform environment…), passed through to
+   * `createDataPlane`. Functions also get `AWS_ENDPOINT_URL` = the emulator's URL unless this sets it.
+   */
+  readonly dataPlane?: DataPlaneTuning;
   /** More services keyed by SigV4 service name (`s3`, `ses`, …), next to the built-in `lambda`. */
   readonly services?: Readonly<Record<string, ServiceHandler>>;
   /** Routes for unsigned requests of those services (Lambda's own path prefixes are always known). */
@@ -60,13 +65,6 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-async function defaultDataPlane(options: DataPlaneOptions): Promise<LambdaDataPlaneHttp> {
-  // Kept behind a variable until src/lambda/data-plane.ts lands: then this becomes a static import.
-  const modulePath = './lambda/data-plane.js';
-  const mod = (await import(modulePath)) as { createDataPlane: (o: DataPlaneOptions) => LambdaDataPlaneHttp };
-  return mod.createDataPlane(options);
-}
-
 /**
  * Starts the local AWS emulator: one HTTP port serving the Lambda API (control plane and Invoke) and any
  * extra services, routed by the SigV4 credential scope. `GET /_caprice/health` answers 200 once it is ready.
@@ -87,7 +85,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const code = new CodeStore(path.join(stateDir, 'code'), tmp, { maxUnzippedBytes: limits.unzippedBytes });
   let baseUrl = '';
-  let dataPlane: LambdaDataPlaneHttp | undefined;
+  // The data plane is made once the port is known (functions get AWS_ENDPOINT_URL); the routes reach it through
+  // this delegate, which answers 503 in the instant before (health says 503 too until then).
+  let plane: LambdaDataPlaneHttp | undefined;
+  const started = (): LambdaDataPlaneHttp => {
+    if (!plane)
+      throw new AwsServiceError(503, 'ServiceException', 'The emulator is starting; retry shortly.');
+    return plane;
+  };
+  const delegate: LambdaDataPlaneHttp = {
+    handleInvoke: (req, res, route) => started().handleInvoke(req, res, route),
+    invokeAsync: (name, payload, qualifier) => started().invokeAsync(name, payload, qualifier),
+    retire: (name) => plane?.retire(name),
+    close: async () => plane?.close(),
+  };
   const lambda = new LambdaControlPlane({
     store: new LambdaStore(path.join(stateDir, 'lambda')),
     code,
@@ -97,17 +108,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     updateDelayMs: options.updateDelayMs ?? 500,
     limits,
     codeUrl: (hex) => `${baseUrl}/_caprice/code/${hex}.zip`,
-    retire: (name) => dataPlane?.retire(name),
+    retire: (name) => plane?.retire(name),
   });
-  const dataPlaneOptions = { ...options.dataPlane, resolver: lambda, stateDir, host } as DataPlaneOptions;
-  dataPlane = options.createDataPlane
-    ? options.createDataPlane(dataPlaneOptions)
-    : await defaultDataPlane(dataPlaneOptions);
-  const plane = dataPlane;
-
   const internal = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method === 'GET' && url.pathname === '/_caprice/health') {
-      sendJson(res, 200, { status: 'ok' });
+      sendJson(res, plane ? 200 : 503, { status: plane ? 'ok' : 'starting' });
       return true;
     }
     const zip = /^\/_caprice\/code\/([0-9a-f]{64})\.zip$/.exec(url.pathname);
@@ -130,7 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const router = createRouter({
     services: {
-      lambda: createLambdaRoutes({ controlPlane: lambda, dataPlane: plane, limits }),
+      lambda: createLambdaRoutes({ controlPlane: lambda, dataPlane: delegate, limits }),
       ...options.services,
     },
     internal,
@@ -154,11 +159,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   } catch (err) {
     lambda.close();
-    await plane.close();
     throw new ListenError(host, requestedPort, { cause: err });
   }
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const tuning: DataPlaneTuning = {
+    ...options.dataPlane,
+    platformEnvironment: { AWS_ENDPOINT_URL: baseUrl, ...options.dataPlane?.platformEnvironment },
+  };
+  try {
+    plane = (options.createDataPlane ?? createDataPlane)({ ...tuning, resolver: lambda, stateDir, host });
+  } catch (err) {
+    lambda.close();
+    server.close();
+    throw err;
+  }
+  const running = plane;
 
   let closing: Promise<void> | undefined;
   return {
@@ -167,13 +183,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     stateDir,
     lambda,
-    dataPlane: plane,
+    dataPlane: running,
     close() {
       closing ??= (async () => {
         lambda.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await plane.close();
+        await running.close();
         server.closeAllConnections();
         await stopped;
       })();

@@ -11,21 +11,10 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf } from './errors.js';
 import { BOOTSTRAP_ZIP, makeZip, ROLE, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const WAIT = { minDelay: 0.1, maxDelay: 0.2, maxWaitTime: 10 };
-
-async function errorOf(
-  promise: Promise<unknown>,
-): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('Lambda control plane: functions', () => {
   let t: TestEmulator;

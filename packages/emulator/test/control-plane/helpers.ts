@@ -18,10 +18,10 @@ export interface ZipEntry {
 }
 
 /** Builds a zip in memory; `mode` becomes the Unix external attributes (0o100755, 0o120777 for symlinks…). */
-export function makeZip(files: Record<string, string | ZipEntry>): Promise<Buffer> {
+export function makeZip(files: Record<string, string | Buffer | ZipEntry>): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const [name, value] of Object.entries(files)) {
-    const entry = typeof value === 'string' ? { content: value } : value;
+    const entry: ZipEntry = typeof value === 'string' || Buffer.isBuffer(value) ? { content: value } : value;
     const content = typeof entry.content === 'string' ? Buffer.from(entry.content) : entry.content;
     zip.addBuffer(content, name, entry.mode === undefined ? {} : { mode: entry.mode });
   }
