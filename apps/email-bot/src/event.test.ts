@@ -74,7 +74,9 @@ describe('readEvent', () => {
     ['a string', 'hello', 'unrecognised-event'],
     ['no Records', {}, 'unrecognised-event'],
   ])('turns %s into one ignored entry', (_name, event, reason) => {
-    expect(readEvent(event, options)).toEqual([{ kind: 'ignored', index: -1, reason, detail: expect.any(String) }]);
+    expect(readEvent(event, options)).toEqual([
+      { kind: 'ignored', index: -1, reason, detail: expect.any(String) },
+    ]);
   });
 
   it.each<[string, unknown, string]>([

@@ -8,7 +8,9 @@ const trusted = ['amazonses.com'];
 describe('extractFacts', () => {
   it('collects verdicts, envelope and addresses of a plain message', async () => {
     const parsed = await parseMail(
-      inboundMessage({ headers: ['Reply-To: Team <Team@Example.org>', 'Cc: carol@example.org, bot@example.com'] }),
+      inboundMessage({
+        headers: ['Reply-To: Team <Team@Example.org>', 'Cc: carol@example.org, bot@example.com'],
+      }),
     );
     expect(extractFacts(parsed, {}, trusted)).toEqual({
       spam: 'PASS',
@@ -53,7 +55,11 @@ describe('extractFacts', () => {
 
   it('prefers the event verdicts and envelope sender (SES receipt events)', async () => {
     const parsed = await parseMail(inboundMessage({ spam: 'PASS' }));
-    const facts = extractFacts(parsed, { verdicts: { spam: 'FAIL', virus: 'PASS' }, envelopeSender: '' }, trusted);
+    const facts = extractFacts(
+      parsed,
+      { verdicts: { spam: 'FAIL', virus: 'PASS' }, envelopeSender: '' },
+      trusted,
+    );
     expect(facts).toMatchObject({ spam: 'FAIL', virus: 'PASS', returnPath: '' });
     expect(facts.spf).toBeUndefined();
   });

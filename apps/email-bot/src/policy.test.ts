@@ -73,7 +73,11 @@ describe('decideReply', () => {
     ['Precedence: list', { precedence: 'list' }, SkipReason.BULK_PRECEDENCE],
     ['Precedence: junk', { precedence: 'junk' }, SkipReason.BULK_PRECEDENCE],
     ['multipart/report (DSN, ARF)', { contentType: 'multipart/report' }, SkipReason.DELIVERY_REPORT],
-    ['message/delivery-status at the top', { contentType: 'message/delivery-status' }, SkipReason.DELIVERY_REPORT],
+    [
+      'message/delivery-status at the top',
+      { contentType: 'message/delivery-status' },
+      SkipReason.DELIVERY_REPORT,
+    ],
     ['From MAILER-DAEMON', { from: ['mailer-daemon@example.org'] }, SkipReason.ROBOT_SENDER],
     ['From postmaster', { from: ['postmaster@example.org'] }, SkipReason.ROBOT_SENDER],
     ['From a -request address', { from: ['users-request@lists.example.org'] }, SkipReason.ROBOT_SENDER],
@@ -100,7 +104,10 @@ describe('decideReply', () => {
   });
 
   it('checks the verdicts before anything else', () => {
-    const decision = decideReply({ ...good, spam: 'FAIL', autoSubmitted: ['auto-replied'], from: [] }, config);
+    const decision = decideReply(
+      { ...good, spam: 'FAIL', autoSubmitted: ['auto-replied'], from: [] },
+      config,
+    );
     expect(decision).toMatchObject({ reply: false, reason: SkipReason.SPAM_VERDICT });
   });
 });

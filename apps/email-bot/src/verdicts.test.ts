@@ -7,7 +7,9 @@ const trusted = ['amazonses.com'];
 
 describe('readHeaderVerdicts', () => {
   it('reads the verdicts SES put on top of the stored message', async () => {
-    const parsed = await parseMail(inboundMessage({ spam: 'PASS', virus: 'PASS', spf: 'pass', dkim: 'fail' }));
+    const parsed = await parseMail(
+      inboundMessage({ spam: 'PASS', virus: 'PASS', spf: 'pass', dkim: 'fail' }),
+    );
     expect(readHeaderVerdicts(parsed.headerLines, trusted)).toEqual({
       spam: 'PASS',
       virus: 'PASS',
@@ -30,7 +32,9 @@ describe('readHeaderVerdicts', () => {
       }),
     );
     const withSesReceived = Buffer.concat([
-      Buffer.from('Received: from x by inbound-smtp.eu-west-1.amazonaws.com; Wed, 25 Nov 2026 09:00:00 +0000\r\n'),
+      Buffer.from(
+        'Received: from x by inbound-smtp.eu-west-1.amazonaws.com; Wed, 25 Nov 2026 09:00:00 +0000\r\n',
+      ),
       Buffer.from(parsed.headerLines.map((l) => l.line).join('\r\n')),
     ]);
     // Act

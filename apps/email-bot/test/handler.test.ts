@@ -22,7 +22,9 @@ describe('handler: replies', () => {
     // Act
     const result = await handler(s3Event(['inbound/msg1']), ctx);
     // Assess
-    expect(result.outcomes).toEqual([{ index: 0, key: 'inbound/msg1', status: 'replied', replyMessageId: 'fake-1' }]);
+    expect(result.outcomes).toEqual([
+      { index: 0, key: 'inbound/msg1', status: 'replied', replyMessageId: 'fake-1' },
+    ]);
     expect(mailbox.sent).toHaveLength(1);
     const sent = mailbox.sent[0]!;
     expect(sent.source).toBe('bot@example.com');
@@ -49,7 +51,9 @@ describe('handler: replies', () => {
       timings: expect.objectContaining({ fetchMs: expect.any(Number), totalMs: expect.any(Number) }),
     });
     // The marker records the reply.
-    const marker = JSON.parse((await mailbox.readMarker(BUCKET, markerKeyFor(testConfig.markerPrefix, 'inbound/msg1')))!);
+    const marker = JSON.parse(
+      (await mailbox.readMarker(BUCKET, markerKeyFor(testConfig.markerPrefix, 'inbound/msg1')))!,
+    );
     expect(marker).toMatchObject({ state: 'sent', replyMessageId: 'fake-1', key: 'inbound/msg1' });
   });
 
@@ -118,7 +122,9 @@ describe('handler: replies', () => {
 
   it('answers a 25 MB message (a large attachment) with a small reply', async () => {
     const { handler, mailbox } = setup();
-    const attachment = Buffer.alloc(18 * 1024 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const attachment = Buffer.alloc(18 * 1024 * 1024, 7)
+      .toString('base64')
+      .replace(/.{76}/g, '$&\r\n');
     const body = [
       '--big',
       'Content-Type: text/plain; charset=utf-8',
@@ -204,7 +210,7 @@ describe('handler: skips', () => {
     expect(logOf(lines, 'skipped')[0]).toMatchObject({ reason: 'null-return-path' });
   });
 
-  it('logs and ignores non-ObjectCreated records and the bot\'s own marker objects', async () => {
+  it("logs and ignores non-ObjectCreated records and the bot's own marker objects", async () => {
     const { handler, mailbox, lines } = setup();
     const result = await handler(loadFixture('s3', 'mixed-records'), ctx);
     expect(mailbox.sent).toHaveLength(0);
@@ -225,7 +231,11 @@ describe('handler: skips', () => {
     mailbox.put(BUCKET, 'inbound/huge', Buffer.alloc(40 * 1024 * 1024 + 1, 0x61));
     const result = await handler(s3Event(['inbound/huge']), ctx);
     expect(result.outcomes[0]).toMatchObject({ status: 'failed', reason: 'too-large' });
-    expect(logOf(lines, 'failed')[0]).toMatchObject({ reason: 'too-large', retryable: false, key: 'inbound/huge' });
+    expect(logOf(lines, 'failed')[0]).toMatchObject({
+      reason: 'too-large',
+      retryable: false,
+      key: 'inbound/huge',
+    });
   });
 
   it('refuses a message the notification already says is over 40 MB, without reading it', async () => {
@@ -260,7 +270,9 @@ describe('handler: exactly one reply', () => {
     const { handler, mailbox, lines } = setup();
     mailbox.put(BUCKET, 'inbound/retry', inboundMessage());
     mailbox.sendFailures.push(
-      new TransientAwsError('SES SendRawEmail', { cause: Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) }),
+      new TransientAwsError('SES SendRawEmail', {
+        cause: Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }),
+      }),
     );
     // Act
     const first = handler(s3Event(['inbound/retry']), ctx);
@@ -311,10 +323,19 @@ describe('handler: exactly one reply', () => {
     const { handler, mailbox } = setup();
     mailbox.put(BUCKET, 'inbound/ok1', inboundMessage({ messageId: '<a@example.org>' }));
     mailbox.put(BUCKET, 'inbound/flaky', inboundMessage({ messageId: '<b@example.org>' }));
-    mailbox.getFailures.set('inbound/flaky', new TransientAwsError('S3 GetObject', { cause: new Error('503 SlowDown') }));
+    mailbox.getFailures.set(
+      'inbound/flaky',
+      new TransientAwsError('S3 GetObject', { cause: new Error('503 SlowDown') }),
+    );
     mailbox.put(BUCKET, 'inbound/garbage', Buffer.from([0, 1, 2, 3, 0xff, 0xfe, 10, 10, 0]));
     mailbox.put(BUCKET, 'inbound/ok2', inboundMessage({ messageId: '<c@example.org>' }));
-    const event = s3Event(['inbound/ok1', 'inbound/flaky', 'inbound/missing', 'inbound/garbage', 'inbound/ok2']);
+    const event = s3Event([
+      'inbound/ok1',
+      'inbound/flaky',
+      'inbound/missing',
+      'inbound/garbage',
+      'inbound/ok2',
+    ]);
     // Act
     const error = await handler(event, ctx).catch((e: unknown) => e);
     // Assess
@@ -325,6 +346,12 @@ describe('handler: exactly one reply', () => {
     mailbox.getFailures.delete('inbound/flaky');
     const retried = await handler(event, ctx);
     expect(mailbox.sent).toHaveLength(3);
-    expect(retried.outcomes.map((o) => o.status)).toEqual(['skipped', 'replied', 'failed', 'skipped', 'skipped']);
+    expect(retried.outcomes.map((o) => o.status)).toEqual([
+      'skipped',
+      'replied',
+      'failed',
+      'skipped',
+      'skipped',
+    ]);
   });
 });

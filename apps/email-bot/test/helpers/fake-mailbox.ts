@@ -1,7 +1,7 @@
 /** An in-memory Mailbox (the handler's injected S3/SES edge) with failure injection. */
-import type { SendInput } from '../../src/mailbox.js';
-import type { Mailbox } from '../../src/mailbox.js';
+
 import { MessageTooLargeError, PermanentAwsError, TransientAwsError } from '../../src/errors.js';
+import type { Mailbox, SendInput } from '../../src/mailbox.js';
 
 export interface SentReply extends SendInput {
   messageId: string;
@@ -26,7 +26,9 @@ export class FakeMailbox implements Mailbox {
     if (failure) throw failure;
     const body = this.objects.get(`${bucket}/${key}`);
     if (body === undefined) {
-      throw new PermanentAwsError(`S3 GetObject ${bucket}/${key}`, { cause: Object.assign(new Error('no such key'), { name: 'NoSuchKey' }) });
+      throw new PermanentAwsError(`S3 GetObject ${bucket}/${key}`, {
+        cause: Object.assign(new Error('no such key'), { name: 'NoSuchKey' }),
+      });
     }
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     if (bytes.byteLength > maxBytes) throw new MessageTooLargeError(key, bytes.byteLength, maxBytes);
@@ -49,7 +51,8 @@ export class FakeMailbox implements Mailbox {
   }
 
   async release(bucket: string, markerKey: string): Promise<void> {
-    if (this.releaseFails) throw new TransientAwsError('S3 DeleteObject', { cause: new Error('socket hang up') });
+    if (this.releaseFails)
+      throw new TransientAwsError('S3 DeleteObject', { cause: new Error('socket hang up') });
     this.objects.delete(`${bucket}/${markerKey}`);
   }
 

@@ -25,7 +25,10 @@ export function setup(overrides: Partial<HandlerDeps> = {}) {
     mailbox,
     logger,
     buildReply: (original, reply) =>
-      buildReply(original, reply, { now: () => new Date('2026-11-25T09:00:05Z'), generateId: () => `id${++ids}` }),
+      buildReply(original, reply, {
+        now: () => new Date('2026-11-25T09:00:05Z'),
+        generateId: () => `id${++ids}`,
+      }),
     transform: {
       text: (input) => randomCapitalize(input, { seed: 7 }),
       html: (input) => capitalizeHtml(input, { seed: 7 }),
