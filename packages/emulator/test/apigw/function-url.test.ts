@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFunctionUrlFrontDoor, HTTP_INTEGRATION_CONTENT_TYPE } from '../../src/apigw/index.js';
+import type { HttpApiEventV2, InvokeStreamingFunction } from '../../src/apigw/types.js';
+import { FunctionFailure, fakeInvoke, serve } from './helpers.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((c) => c()));
+});
+
+describe('createFunctionUrlFrontDoor (BUFFERED)', () => {
+  it('sends a 2.0 event with the lambda-url domain and the whole path', async () => {
+    const fake = fakeInvoke(() => ({ statusCode: 200, body: 'ok' }));
+    const door = createFunctionUrlFrontDoor({
+      functionName: 'my-fn',
+      invoke: fake.invoke,
+      region: 'eu-west-1',
+    });
+    const { url } = await serve(door, cleanup);
+    const res = await fetch(`${url}/any/path?x=1`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    const event = fake.events[0] as unknown as HttpApiEventV2;
+    expect(fake.names).toEqual(['my-fn']);
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/any/path',
+      rawQueryString: 'x=1',
+      requestContext: {
+        accountId: 'anonymous',
+        stage: '$default',
+        http: { method: 'DELETE', path: '/any/path' },
+      },
+    });
+    expect(event.requestContext.domainName).toMatch(/^[a-z0-9]{32}\.lambda-url\.eu-west-1\.on\.aws$/);
+    expect(event.requestContext.apiId).toBe(event.requestContext.domainName.split('.')[0]);
+    expect(res.headers.get('x-amzn-requestid')).toBe(event.requestContext.requestId);
+  });
+
+  it('infers the response from a bare value, like HTTP APIs', async () => {
+    const fake = fakeInvoke(() => ({ hello: 'world' }));
+    const { url } = await serve(
+      createFunctionUrlFrontDoor({ functionName: 'f', invoke: fake.invoke }),
+      cleanup,
+    );
+    const res = await fetch(url);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ hello: 'world' });
+  });
+
+  it('answers a function error with 502', async () => {
+    const fake = fakeInvoke(() => new FunctionFailure());
+    const door = createFunctionUrlFrontDoor({
+      functionName: 'f',
+      invoke: fake.invoke,
+      onIntegrationError: () => {},
+    });
+    const { url } = await serve(door, cleanup);
+    const res = await fetch(url);
+    expect(res.status).toBe(502);
+    expect(await res.text()).toBe('Internal Server Error');
+  });
+
+  it('answers 413 for a request over 6 MB', async () => {
+    const fake = fakeInvoke(() => ({ statusCode: 200 }));
+    const { url } = await serve(
+      createFunctionUrlFrontDoor({ functionName: 'f', invoke: fake.invoke }),
+      cleanup,
+    );
+    const res = await fetch(url, { method: 'POST', body: new Uint8Array(6 * 1024 * 1024 + 1) });
+    expect(res.status).toBe(413);
+    expect(fake.events).toHaveLength(0);
+  });
+});
+
+describe('createFunctionUrlFrontDoor (RESPONSE_STREAM)', () => {
+  /** A streaming invoke whose chunks are released one by one by the test. */
+  function controlledStream(contentType: string, first: Uint8Array) {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const invokeStreaming: InvokeStreamingFunction = async () => ({
+      contentType,
+      body: (async function* () {
+        yield first;
+        await gate;
+        yield Buffer.from(' world');
+      })(),
+    });
+    return { invokeStreaming, release: () => release() };
+  }
+
+  it('reads the prelude for status, headers and cookies, and streams the body as it comes', async () => {
+    // Prepare
+    const prelude = JSON.stringify({ statusCode: 201, headers: { 'x-a': 'b' }, cookies: ['c=1'] });
+    const stream = controlledStream(
+      HTTP_INTEGRATION_CONTENT_TYPE,
+      Buffer.concat([Buffer.from(prelude), Buffer.alloc(8), Buffer.from('hello')]),
+    );
+    const door = createFunctionUrlFrontDoor({
+      functionName: 'f',
+      invoke: fakeInvoke(() => null).invoke,
+      invokeMode: 'RESPONSE_STREAM',
+      invokeStreaming: stream.invokeStreaming,
+    });
+    const { url } = await serve(door, cleanup);
+    // Act
+    const res = await fetch(url);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    // Assess: the first chunk arrived while the function is still "running".
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-a')).toBe('b');
+    expect(res.headers.getSetCookie()).toEqual(['c=1']);
+    expect(Buffer.from(first.value!).toString()).toBe('hello');
+    stream.release();
+    let rest = '';
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      rest += Buffer.from(next.value).toString();
+    }
+    expect(rest).toBe(' world');
+  });
+
+  it('streams a body without prelude as-is with its content type', async () => {
+    const stream = controlledStream('text/plain', Buffer.from('hello'));
+    stream.release();
+    const door = createFunctionUrlFrontDoor({
+      functionName: 'f',
+      invoke: fakeInvoke(() => null).invoke,
+      invokeMode: 'RESPONSE_STREAM',
+      invokeStreaming: stream.invokeStreaming,
+    });
+    const { url } = await serve(door, cleanup);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(await res.text()).toBe('hello world');
+  });
+
+  it('needs an invokeStreaming function', () => {
+    expect(() =>
+      createFunctionUrlFrontDoor({
+        functionName: 'f',
+        invoke: fakeInvoke(() => null).invoke,
+        invokeMode: 'RESPONSE_STREAM',
+      }),
+    ).toThrow(/invokeStreaming/);
+  });
+});
