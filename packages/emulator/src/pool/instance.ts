@@ -74,6 +74,14 @@ function trackGroup(pgid: number): void {
   });
 }
 
+function killProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -106,6 +114,7 @@ export class Instance {
   #killReason: 'timeout' | 'oom' | null = null;
   /** Between the end of an invoke and END/REPORT being written: not idle yet. */
   #finishing = false;
+  #onExtensionRegistered: (() => void) | undefined;
   #exited: Promise<void>;
   #markExited!: () => void;
 
@@ -132,6 +141,7 @@ export class Instance {
       },
       {
         onReady: () => this.#onReady(),
+        onExtensionRegistered: () => this.#onExtensionRegistered?.(),
         onInitError: (errorType, body) => {
           // The runtime is expected to exit by itself now; the pool stops it if it does not.
           this.#resolveInit({ ok: false, errorType, body, timedOut: false });
@@ -180,7 +190,21 @@ export class Instance {
       this.#initResolve = resolve;
     });
     this.#opts.logs.append(s.functionName, `INIT_START Runtime Version: ${s.runtime}\n`);
-    this.#startExtensions(optDir, taskDir, env);
+    const external = this.#startExtensions(optDir, taskDir, env);
+    if (external > 0) {
+      // Lambda starts the runtime once the external extensions have registered (or exited).
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          const exited = this.#children.filter((c) => c.exitCode !== null || c.signalCode !== null).length;
+          if (this.#server.extensionCount + exited >= external) resolve();
+        };
+        this.#onExtensionRegistered = check;
+        for (const c of this.#children) c.once('exit', check);
+        setTimeout(resolve, timeoutMs).unref();
+        check();
+      });
+      this.#onExtensionRegistered = undefined;
+    }
 
     const child = spawn(bootstrap, [], {
       cwd: taskDir,
@@ -316,7 +340,7 @@ export class Instance {
    * grace period. Resolves when the runtime is gone.
    */
   async stop(reason = 'spindown'): Promise<void> {
-    if (this.state === 'dead') return;
+    if (this.state === 'dead' || this.state === 'stopping') return this.#exited;
     if (this.state === 'new') {
       this.state = 'dead';
       this.#markExited();
@@ -325,11 +349,30 @@ export class Instance {
     }
     this.state = 'stopping';
     const grace = this.#server.extensionCount > 0 ? SHUTDOWN_GRACE_WITH_EXTENSIONS_MS : SHUTDOWN_GRACE_MS;
-    this.#server.shutdownExtensions(reason, Date.now() + grace);
-    this.#kill('SIGTERM');
-    const timer = setTimeout(() => this.#kill('SIGKILL'), grace);
-    await this.#exited;
+    const deadline = Date.now() + grace;
+    this.#server.shutdownExtensions(reason, deadline);
+    // SIGTERM goes to the runtime process; extensions learn of the shutdown from their SHUTDOWN event.
+    if (this.#runtime?.pid !== undefined) killProcess(this.#runtime.pid, 'SIGTERM');
+    for (const c of this.#children) if (c.pid !== undefined) killProcess(c.pid, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#exited, new Promise((r) => (timer = setTimeout(r, grace)))]);
     clearTimeout(timer);
+    // Whatever else runs in the environment (extensions, children) gets until the deadline to finish.
+    while (Date.now() < deadline && this.#groupsAlive()) await new Promise((r) => setTimeout(r, 20));
+    this.#kill('SIGKILL');
+    await this.#exited;
+  }
+
+  #groupsAlive(): boolean {
+    const groups = [this.#pgid, ...this.#children.map((c) => c.pid ?? 0)].filter((g) => g !== 0);
+    return groups.some((g) => {
+      try {
+        process.kill(-g, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   }
 
   readonly #watched: MemoryWatched;
@@ -394,9 +437,10 @@ export class Instance {
       this.#writeLog(`${new Date().toISOString()} ${call.request.requestId} Error: ${reason}\n`);
       call.finish(platformError(call.request.requestId, type, reason));
     }
+    const stopping = this.state === 'stopping';
     this.state = 'dead';
-    // Extensions and stray children of the runtime go with it.
-    this.#kill('SIGKILL');
+    // Extensions and stray children of the runtime go with it (on shutdown, stop() lets them finish first).
+    if (!stopping) this.#kill('SIGKILL');
     if (this.#pgid !== 0) liveGroups.delete(this.#pgid);
     this.#opts.monitor.unwatch(this.#watched);
     void this.#server.close();
@@ -436,13 +480,13 @@ export class Instance {
   }
 
   /** External extensions: executables in /opt/extensions, started before the runtime. */
-  #startExtensions(optDir: string, taskDir: string, runtimeEnv: Record<string, string>): void {
+  #startExtensions(optDir: string, taskDir: string, runtimeEnv: Record<string, string>): number {
     const dir = join(optDir, 'extensions');
     let names: string[];
     try {
       names = readdirSync(dir).sort();
     } catch {
-      return;
+      return 0;
     }
     // Extensions get the runtime's environment minus the `_`-prefixed keys.
     const env = Object.fromEntries(Object.entries(runtimeEnv).filter(([k]) => !k.startsWith('_')));
@@ -459,6 +503,7 @@ export class Instance {
       this.#pipeLines(child.stderr);
       this.#children.push(child);
     }
+    return this.#children.length;
   }
 
   /** The runtime's process group (0 before start). */

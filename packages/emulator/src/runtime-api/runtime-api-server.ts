@@ -24,6 +24,8 @@ export interface RuntimeApiListener {
   onReady(): void;
   /** The runtime posted `/init/error`. */
   onInitError(errorType: string, body: Buffer): void;
+  /** An extension registered (external extensions must register before the runtime starts). */
+  onExtensionRegistered?(): void;
 }
 
 interface Extension {
@@ -401,6 +403,7 @@ export class RuntimeApiServer {
     }
     const id = randomUUID();
     this.#extensions.set(id, { id, name, events: new Set(events), waiting: null });
+    this.#listener.onExtensionRegistered?.();
     const body = JSON.stringify({
       functionName: this.#info.functionName,
       functionVersion: this.#info.functionVersion,

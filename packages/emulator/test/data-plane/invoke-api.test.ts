@@ -23,7 +23,8 @@ function outDir(): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
-const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 
 /** Appends every event to $OUT/events, answers with it. */
 const recordingBootstrap = `${SH_PRELUDE}
@@ -53,7 +54,9 @@ describe('Invoke API', () => {
     const tooBig = await h.invoke('c38', big, { 'x-amz-invocation-type': 'Event' });
     expect(tooBig.status).toBe(413);
     expect(tooBig.headers.get('x-amzn-errortype')).toBe('RequestTooLargeException');
-    expect((await tooBig.json()).message).toBe('Request must be smaller than 1048576 bytes for the InvokeFunction operation');
+    expect(((await tooBig.json()) as { message: string }).message).toBe(
+      'Request must be smaller than 1048576 bytes for the InvokeFunction operation',
+    );
   });
 
   test('38b: a failing async invoke is retried twice, with the same request ID', async () => {
@@ -83,7 +86,9 @@ done
     expect(res.status).toBe(413);
     expect(res.headers.get('x-amzn-errortype')).toBe('RequestTooLargeException');
     const err = await lambda
-      .send(new InvokeCommand({ FunctionName: 'c39', Payload: Buffer.from(`"${'y'.repeat(6 * 1024 * 1024)}"`) }))
+      .send(
+        new InvokeCommand({ FunctionName: 'c39', Payload: Buffer.from(`"${'y'.repeat(6 * 1024 * 1024)}"`) }),
+      )
       .catch((e: unknown) => e as Error);
     expect((err as Error).name).toBe('RequestTooLargeException');
   });
@@ -102,7 +107,11 @@ done
     const res = await h.invoke('c40', '"small"', { 'x-amz-log-type': 'Tail' });
     const id = res.headers.get('x-amzn-requestid');
     const log = Buffer.from(res.headers.get('x-amz-log-result') ?? '', 'base64').toString('utf8');
-    expect(log).toMatch(new RegExp(`^START RequestId: ${id} Version: \\$LATEST\nhello from ${id}\nEND RequestId: ${id}\nREPORT RequestId: ${id}\tDuration: [\\d.]+ ms\tBilled Duration: \\d+ ms\tMemory Size: 128 MB\tMax Memory Used: \\d+ MB\t`));
+    expect(log).toMatch(
+      new RegExp(
+        `^START RequestId: ${id} Version: \\$LATEST\nhello from ${id}\nEND RequestId: ${id}\nREPORT RequestId: ${id}\tDuration: [\\d.]+ ms\tBilled Duration: \\d+ ms\tMemory Size: 128 MB\tMax Memory Used: \\d+ MB\t`,
+      ),
+    );
     const big = await h.invoke('c40', '"lots"', { 'x-amz-log-type': 'Tail' });
     const tail = Buffer.from(big.headers.get('x-amz-log-result') ?? '', 'base64');
     expect(tail.length).toBe(4096);
@@ -177,16 +186,26 @@ done
     expect(Buffer.from(ok.Payload ?? []).toString()).toBe('{"got":[1,2]}');
     expect(Buffer.from(ok.LogResult ?? '', 'base64').toString()).toContain('log line');
     const bad = await lambda.send(
-      new InvokeCommand({ FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:sdk', Payload: Buffer.from('"fail"') }),
+      new InvokeCommand({
+        FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:sdk',
+        Payload: Buffer.from('"fail"'),
+      }),
     );
     expect(bad.StatusCode).toBe(200);
     expect(bad.FunctionError).toBe('Unhandled');
-    expect(JSON.parse(Buffer.from(bad.Payload ?? []).toString())).toEqual({ errorType: 'Error', errorMessage: 'failed' });
-    const ev = await lambda.send(new InvokeCommand({ FunctionName: 'sdk', InvocationType: 'Event', Payload: Buffer.from('1') }));
+    expect(JSON.parse(Buffer.from(bad.Payload ?? []).toString())).toEqual({
+      errorType: 'Error',
+      errorMessage: 'failed',
+    });
+    const ev = await lambda.send(
+      new InvokeCommand({ FunctionName: 'sdk', InvocationType: 'Event', Payload: Buffer.from('1') }),
+    );
     expect(ev.StatusCode).toBe(202);
     const dry = await lambda.send(new InvokeCommand({ FunctionName: 'sdk', InvocationType: 'DryRun' }));
     expect(dry.StatusCode).toBe(204);
-    const missing = await lambda.send(new InvokeCommand({ FunctionName: 'nope' })).catch((e: unknown) => e as Error);
+    const missing = await lambda
+      .send(new InvokeCommand({ FunctionName: 'nope' }))
+      .catch((e: unknown) => e as Error);
     expect((missing as Error).name).toBe('ResourceNotFoundException');
     await h.dataPlane.drainAsync();
   });
@@ -207,7 +226,9 @@ done
     });
     const held = h.invoke('busy', '"hold"');
     await waitFor(() => lines(join(out, 'events')).length === 1);
-    const throttled = await lambda.send(new InvokeCommand({ FunctionName: 'busy' })).catch((e: unknown) => e as Error);
+    const throttled = await lambda
+      .send(new InvokeCommand({ FunctionName: 'busy' }))
+      .catch((e: unknown) => e as Error);
     expect((throttled as Error).name).toBe('TooManyRequestsException');
     const raw = await h.invoke('busy');
     expect(raw.status).toBe(429);

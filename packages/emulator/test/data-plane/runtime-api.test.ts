@@ -45,7 +45,9 @@ done
     await new Promise((r) => setTimeout(r, 200));
     expect(existsSync(join(out, 'headers'))).toBe(false);
     const before = Date.now();
-    const res = await h.invoke('c27', '{"n":27}', { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1' });
+    const res = await h.invoke('c27', '{"n":27}', {
+      'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1',
+    });
     expect(res.status).toBe(200);
     await res.text();
     const headers = parseHeaders(read(out, 'headers'));
@@ -53,7 +55,9 @@ done
     const deadline = Number(headers['lambda-runtime-deadline-ms']);
     expect(deadline).toBeGreaterThanOrEqual(before + 6000);
     expect(deadline).toBeLessThanOrEqual(Date.now() + 7000);
-    expect(headers['lambda-runtime-invoked-function-arn']).toBe('arn:aws:lambda:us-east-1:000000000000:function:c27');
+    expect(headers['lambda-runtime-invoked-function-arn']).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:c27',
+    );
     expect(headers['lambda-runtime-trace-id']).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1');
     expect(read(out, 'event')).toBe('{"n":27}');
   });
@@ -98,14 +102,18 @@ while true; do next; respond more; done
     const first = await h.invoke('c30');
     expect(await first.text()).toBe('first');
     expect(first.headers.get('x-amz-function-error')).toBeNull();
-    expect(read(out, 'unknown')).toBe('400 {"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}');
+    expect(read(out, 'unknown')).toBe(
+      '400 {"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}',
+    );
     await waitFor(() => existsSync(join(out, 'err')));
     expect(read(out, 'again')).toMatch(/^403 .*"errorType":"InvalidStateTransition"/);
     expect(read(out, 'err')).toMatch(/^403 .*"errorType":"InvalidStateTransition"/);
     // Once the runtime is back on /next, the warm instance takes the second invoke.
     await waitFor(() => h.dataPlane.instances('c30')[0]?.state === 'idle');
     expect(await (await h.invoke('c30')).text()).toBe('second-invoke');
-    expect(read(out, 'stale')).toBe('400 {"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}');
+    expect(read(out, 'stale')).toBe(
+      '400 {"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}',
+    );
   });
 
   test('31: a /response over 6291556 bytes → 413 to the runtime, Function.ResponseSizeTooLarge to the invoker', async () => {
@@ -125,7 +133,8 @@ done
     expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
     expect(await res.json()).toEqual({
       errorType: 'Function.ResponseSizeTooLarge',
-      errorMessage: 'Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).',
+      errorMessage:
+        'Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).',
     });
     await waitFor(() => existsSync(join(out, 'big')));
     expect(read(out, 'big')).toBe(
@@ -324,7 +333,7 @@ done
     });
     const res = await h.invoke('c45');
     expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
-    expect((await res.json()).errorType).toBe('Runtime.InvalidResponseModeHeader');
+    expect(((await res.json()) as { errorType: string }).errorType).toBe('Runtime.InvalidResponseModeHeader');
     await waitFor(() => existsSync(join(out, 'mode')));
     expect(read(out, 'mode')).toMatch(/^400 .*"errorType":"InvalidFunctionResponseMode"/);
   });
