@@ -54,6 +54,22 @@ describe('loadConfig', () => {
     });
   });
 
+  it('falls back to the SDK endpoint variables (the emulator sets AWS_ENDPOINT_URL)', () => {
+    const config = loadConfig({
+      ...minimal,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9000',
+      AWS_ENDPOINT_URL_SES: 'http://127.0.0.1:9001',
+    });
+    expect(config).toMatchObject({
+      s3Endpoint: 'http://127.0.0.1:9000',
+      sesEndpoint: 'http://127.0.0.1:9001',
+    });
+    expect(
+      loadConfig({ ...minimal, AWS_ENDPOINT_URL: 'http://a:1', EMAIL_BOT_S3_ENDPOINT: 'http://b:2' })
+        .s3Endpoint,
+    ).toBe('http://b:2');
+  });
+
   it.each<[string, Record<string, string | undefined>, string]>([
     ['no bot address', { EMAIL_BOT_ADDRESS: undefined }, 'EMAIL_BOT_ADDRESS'],
     ['a blank bot address', { EMAIL_BOT_ADDRESS: '  ' }, 'EMAIL_BOT_ADDRESS'],
@@ -82,6 +98,7 @@ describe('loadConfig', () => {
     ['an empty authserv list', { EMAIL_BOT_TRUSTED_AUTHSERV_IDS: ' , ' }, 'EMAIL_BOT_TRUSTED_AUTHSERV_IDS'],
     ['a bad S3 endpoint', { EMAIL_BOT_S3_ENDPOINT: 'localhost:4566' }, 'EMAIL_BOT_S3_ENDPOINT'],
     ['a non-http SES endpoint', { EMAIL_BOT_SES_ENDPOINT: 'ftp://127.0.0.1' }, 'EMAIL_BOT_SES_ENDPOINT'],
+    ['a bad AWS_ENDPOINT_URL', { AWS_ENDPOINT_URL: 'nope' }, 'AWS_ENDPOINT_URL'],
     ['a two-line bot name', { EMAIL_BOT_NAME: 'Bot\nBcc: x@y.z' }, 'EMAIL_BOT_NAME'],
   ])('fails on %s, naming the variable', (_name, change, variable) => {
     let error: unknown;

@@ -27,7 +27,7 @@ export interface BotConfig {
   /** Optional SES configuration set for the replies. */
   configurationSet: string | undefined;
   region: string;
-  /** Custom endpoints, for the local emulator. */
+  /** Custom endpoints (local emulator): EMAIL_BOT_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL; same for SES. */
   s3Endpoint: string | undefined;
   sesEndpoint: string | undefined;
 }
@@ -103,8 +103,9 @@ export function loadConfig(env: Env): BotConfig {
     trustedAuthservIds,
     configurationSet: optional(env, ENV.CONFIGURATION_SET),
     region,
-    s3Endpoint: endpoint(env, ENV.S3_ENDPOINT),
-    sesEndpoint: endpoint(env, ENV.SES_ENDPOINT),
+    // The SDK's own endpoint variables count too (the local emulator sets AWS_ENDPOINT_URL for functions).
+    s3Endpoint: firstEndpoint(env, [ENV.S3_ENDPOINT, 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']),
+    sesEndpoint: firstEndpoint(env, [ENV.SES_ENDPOINT, 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL']),
   };
 }
 
@@ -146,6 +147,14 @@ function parseRecipients(text: string): { addresses: string[]; domains: string[]
     throw new ConfigError(ENV.ALLOWED_RECIPIENTS, 'lists no address or domain; set e.g. bot@example.com');
   }
   return { addresses, domains };
+}
+
+function firstEndpoint(env: Env, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = endpoint(env, name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
 }
 
 function endpoint(env: Env, name: string): string | undefined {
