@@ -191,7 +191,9 @@ describe('S3 bucket notifications', () => {
     const denied = await errorOf(put([{ LambdaFunctionArn: OTHER, Events: ['s3:ObjectCreated:*'] }]));
     expect(denied.name).toBe('InvalidArgument');
     expect(denied.message).toContain('Unable to validate the following destination configurations');
-    const badEvent = await errorOf(put([{ LambdaFunctionArn: FN, Events: ['s3:ObjectMade:*' as 's3:ObjectCreated:*'] }]));
+    const badEvent = await errorOf(
+      put([{ LambdaFunctionArn: FN, Events: ['s3:ObjectMade:*' as 's3:ObjectCreated:*'] }]),
+    );
     expect(badEvent.name).toBe('InvalidArgument');
     const overlap = await errorOf(
       put([
