@@ -18,6 +18,8 @@ const noop = (): void => {};
  *
  * The text nodes are capitalized as one letter stream in document order, so for a given seed the result's text
  * equals `randomCapitalize` applied to the concatenated text (character references excluded: they are not letters).
+ * A literal `&` followed by letters or digits in text (`AT&T`, `&foo;`) keeps that run's case, so re-casing can never
+ * turn plain text into a character reference.
  *
  * @throws {CapitalizeTypeError} `html` is not a string, or an option has the wrong type.
  * @throws {CapitalizeRangeError} on an out-of-range `probability` or unusable `seed`.
@@ -40,7 +42,7 @@ export function capitalizeHtml(html: string, options?: CapitalizeOptions): strin
     {
       ontext(start, endIndex) {
         if (untouched || start < copied) return;
-        out += html.slice(copied, start) + capitalizer.capitalizeSegment(html.slice(start, endIndex));
+        out += html.slice(copied, start) + capitalizeText(capitalizer, html.slice(start, endIndex));
         copied = endIndex;
       },
       onopentagname(start, endIndex) {
@@ -67,6 +69,30 @@ export function capitalizeHtml(html: string, options?: CapitalizeOptions): strin
   tokenizer.write(html);
   tokenizer.end();
   return out + html.slice(copied);
+}
+
+/**
+ * Text with every `&name` / `&#…` run kept as is. The tokenizer already left real character references out of the
+ * text, but re-casing the letters of a literal `&aMp;` or `&aACUTE;` could turn it into one (`&AMP;`, `&Aacute;`).
+ */
+function capitalizeText(capitalizer: CapitalizerImpl, text: string): string {
+  let amp = text.indexOf('&');
+  if (amp === -1) return capitalizer.capitalizeSegment(text);
+  let out = '';
+  let from = 0;
+  while (amp !== -1) {
+    let end = amp + 1;
+    if (text.charCodeAt(end) === 0x23 /* # */) end++;
+    while (end < text.length && isAsciiAlphanumeric(text.charCodeAt(end))) end++;
+    out += capitalizer.capitalizeSegment(text.slice(from, amp)) + text.slice(amp, end);
+    from = end;
+    amp = text.indexOf('&', end);
+  }
+  return out + capitalizer.capitalizeSegment(text.slice(from));
+}
+
+function isAsciiAlphanumeric(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 }
 
 /** The tokenizer matches tag names with `c | 0x20`, i.e. ASCII-only case folding; mirror it exactly. */

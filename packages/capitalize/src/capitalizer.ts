@@ -14,7 +14,7 @@
  * @module
  */
 
-import { planeTable } from './case-table.js';
+import { HIGH_SURROGATE_ENTRY, planeTable } from './case-table.js';
 import { CapitalizeRangeError, CapitalizeTypeError } from './errors.js';
 import { createSfc32, normalizeSeed, type Seed, type Sfc32 } from './prng.js';
 
@@ -50,8 +50,10 @@ const MODE_THRESHOLD = 1;
 const MODE_CALLBACK = 2;
 const MODE_CONSTANT = 3;
 
-/** Below this many UTF-16 units, building the result by slicing beats converting through a Buffer. */
-const SMALL_INPUT = 96;
+/** Up to this many UTF-16 units, text goes through a reused scratch buffer instead of fresh memory. */
+const SMALL_INPUT = 256;
+/** Prefix length checked first by {@link isAscii}. */
+const ASCII_PROBE = 1024;
 /** `String.fromCharCode.apply` argument-count limit used by the non-Node fallback. */
 const FROM_CHAR_CODE_CHUNK = 8192;
 
@@ -60,6 +62,7 @@ type NodeBuffer = {
   byteLength(s: string, encoding: 'utf8'): number;
 };
 type NodeBufferInstance = {
+  [index: number]: number;
   write(s: string, offset: number, encoding: 'latin1' | 'utf16le'): number;
   toString(encoding: 'latin1' | 'utf16le', start: number, end: number): string;
 };
@@ -147,9 +150,14 @@ export class CapitalizerImpl implements Capitalizer {
   private bits = 0;
   private bitCount = 0;
   private pendingHigh = '';
+  private readonly bufferPaths: boolean;
 
-  constructor(options: unknown, parameter = 'options') {
-    const resolved = resolveOptions(options, parameter);
+  /**
+   * @param portable Internal, for tests: use the pure-JS path that runs where `Buffer` is missing.
+   */
+  constructor(options: unknown, portable = false) {
+    const resolved = resolveOptions(options, 'options');
+    this.bufferPaths = BUFFER_PATHS && !portable;
     this.mode = resolved.mode;
     this.probability = resolved.probability;
     this.threshold = resolved.probability * 4294967296;
@@ -180,92 +188,68 @@ export class CapitalizerImpl implements Capitalizer {
   /** Capitalizes a complete piece of text, continuing the random stream. */
   capitalizeSegment(text: string): string {
     const n = text.length;
-    if (n < SMALL_INPUT || !BUFFER_PATHS) {
-      return n < SMALL_INPUT ? this.capitalizeSmall(text) : this.capitalizeArray(text);
-    }
-    if (this.mode === MODE_BITS && NodeBufferClass!.byteLength(text, 'utf8') === n)
-      return this.capitalizeAscii(text);
-    return this.capitalizeUtf16Buffer(text);
+    if (n === 0) return text;
+    if (!this.bufferPaths) return this.capitalizeArray(text);
+    if (n <= SMALL_INPUT) return this.capitalizeSmall(text);
+    if (this.mode === MODE_BITS && isAscii(text)) return this.capitalizeAscii(text);
+    return this.capitalizeUtf16Buffer(text, 0);
   }
 
-  /** One decision for modes other than MODE_BITS. */
-  private decideSlow(): boolean {
+  /** One decision for modes other than MODE_BITS; 1 = upper case. */
+  private decideSlow(): number {
     switch (this.mode) {
       case MODE_THRESHOLD:
-        return this.rng!.nextUint32() < this.threshold;
+        return this.rng!.nextUint32() < this.threshold ? 1 : 0;
       case MODE_CALLBACK: {
         const r = this.random!();
         if (typeof r !== 'number' || !(r >= 0 && r < 1)) {
           throw new CapitalizeRangeError('options.random()', 'a return value in [0, 1)', r);
         }
-        return r < this.probability;
+        return r < this.probability ? 1 : 0;
       }
       default:
-        return this.probability === 1;
+        return this.probability === 1 ? 1 : 0;
     }
   }
 
-  /** Short strings: scan with charCodeAt and splice only the letters that change. */
+  /**
+   * Short strings: ASCII goes byte by byte into a reused latin1 scratch buffer (no case table needed, so an
+   * ASCII-only process never builds one); from the first non-ASCII unit on, the rest takes the UTF-16 path.
+   */
   private capitalizeSmall(text: string): string {
     const n = text.length;
+    // A user `random` could re-enter us while the shared scratch buffer is in use.
+    const bytes = this.mode === MODE_CALLBACK ? newBuffer(n) : smallScratch();
     const bitsMode = this.mode === MODE_BITS;
     const rng = this.rng;
     let bits = this.bits;
     let bitCount = this.bitCount;
-    let out = '';
-    let copied = 0;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    for (; i < n; i++) {
       const c = text.charCodeAt(i);
-      let entry: number;
-      let width = 1;
-      if (c < 0x80) {
-        if (((c | 0x20) - 0x61) >>> 0 >= 26) continue;
-        entry = ((c & 0xdf) << 16) | (c | 0x20);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        entry = planeTable(0)[c]!;
-        if (entry === 0) continue;
-      } else {
-        const lo = text.charCodeAt(i + 1);
-        if (c > 0xdbff || !(lo >= 0xdc00 && lo <= 0xdfff)) continue;
-        const cp = ((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-        entry = planeTable(cp >>> 16)[cp & 0xffff]!;
-        if (entry === 0) {
-          i++;
-          continue;
-        }
-        width = 2;
+      if (c >= 0x80) break;
+      if (((c | 0x20) - 0x61) >>> 0 >= 26) {
+        bytes[i] = c;
+        continue;
       }
-      let upper: boolean;
+      let upper: number;
       if (bitsMode) {
         if (bitCount === 0) {
           bits = rng!.nextUint32();
           bitCount = 32;
         }
-        upper = (bits & 1) === 1;
+        upper = bits & 1;
         bits >>>= 1;
         bitCount--;
       } else {
         upper = this.decideSlow();
       }
-      const target = upper ? entry >>> 16 : entry & 0xffff;
-      if (width === 1) {
-        if (target !== c) {
-          out += text.slice(copied, i) + String.fromCharCode(target);
-          copied = i + 1;
-        }
-      } else {
-        const cp = ((c - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000;
-        const targetCp = ((cp >>> 16) << 16) | target;
-        if (targetCp !== cp) {
-          out += text.slice(copied, i) + String.fromCodePoint(targetCp);
-          copied = i + 2;
-        }
-        i++;
-      }
+      bytes[i] = upper === 1 ? c & 0xdf : c | 0x20;
     }
     this.bits = bits;
     this.bitCount = bitCount;
-    return copied === 0 ? text : out + text.slice(copied);
+    const ascii = bytes.toString('latin1', 0, i);
+    return i === n ? ascii : ascii + this.capitalizeUtf16Buffer(text, i);
   }
 
   /**
@@ -309,12 +293,13 @@ export class CapitalizerImpl implements Capitalizer {
     return bytes.toString('latin1', 0, n);
   }
 
-  /** Any text, through a UTF-16LE Buffer over the same memory as the Uint16Array the kernel edits. */
-  private capitalizeUtf16Buffer(text: string): string {
-    const n = text.length;
+  /** `text` from unit `from` on, through a UTF-16LE Buffer sharing memory with the Uint16Array the kernel edits. */
+  private capitalizeUtf16Buffer(text: string, from: number): string {
+    const rest = from === 0 ? text : text.slice(from);
+    const n = rest.length;
     const memory = new ArrayBuffer(n << 1);
     const bytes = NodeBufferClass!.from(memory, 0, n << 1);
-    bytes.write(text, 0, 'utf16le');
+    bytes.write(rest, 0, 'utf16le');
     this.capitalizeUnits(new Uint16Array(memory), n);
     return bytes.toString('utf16le', 0, n << 1);
   }
@@ -335,66 +320,69 @@ export class CapitalizerImpl implements Capitalizer {
     return out;
   }
 
-  /** The per-unit kernel: edits UTF-16 code units in place. */
+  /** The per-unit kernel: one table load per unit, branch-free choice of form; edits units in place. */
   private capitalizeUnits(units: Uint16Array, n: number): void {
     const bitsMode = this.mode === MODE_BITS;
     const rng = this.rng;
-    let bmp: Uint32Array | undefined;
+    const bmp = planeTable(0);
     let bits = this.bits;
     let bitCount = this.bitCount;
     for (let i = 0; i < n; i++) {
-      const c = units[i]!;
-      let entry: number;
-      if (c < 0x80) {
-        if (((c | 0x20) - 0x61) >>> 0 >= 26) continue;
-        entry = ((c & 0xdf) << 16) | (c | 0x20);
-      } else if (c < 0xd800 || c > 0xdfff) {
-        bmp ??= planeTable(0);
-        entry = bmp[c]!;
-        if (entry === 0) continue;
-      } else {
-        if (c > 0xdbff || i + 1 >= n) continue;
-        const lo = units[i + 1]!;
+      let entry = bmp[units[i]!]!;
+      if (entry === 0) continue;
+      let pair = false;
+      if (entry === HIGH_SURROGATE_ENTRY) {
+        const lo = i + 1 < n ? units[i + 1]! : 0;
         if (lo < 0xdc00 || lo > 0xdfff) continue;
+        const cp = ((units[i]! - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
         i++;
-        const cp = ((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
         entry = planeTable(cp >>> 16)[cp & 0xffff]!;
         if (entry === 0) continue;
-        let upper: boolean;
-        if (bitsMode) {
-          if (bitCount === 0) {
-            bits = rng!.nextUint32();
-            bitCount = 32;
-          }
-          upper = (bits & 1) === 1;
-          bits >>>= 1;
-          bitCount--;
-        } else {
-          upper = this.decideSlow();
-        }
-        // Same plane, so only the low surrogate can change: it carries the low 10 bits of the code point.
-        const target = ((cp >>> 16) << 16) | (upper ? entry >>> 16 : entry & 0xffff);
-        units[i] = 0xdc00 + ((target - 0x10000) & 0x3ff);
-        units[i - 1] = 0xd800 + ((target - 0x10000) >>> 10);
-        continue;
+        pair = true;
       }
-      let upper: boolean;
+      let upper: number;
       if (bitsMode) {
         if (bitCount === 0) {
           bits = rng!.nextUint32();
           bitCount = 32;
         }
-        upper = (bits & 1) === 1;
+        upper = bits & 1;
         bits >>>= 1;
         bitCount--;
       } else {
         upper = this.decideSlow();
       }
-      units[i] = upper ? entry >>> 16 : entry & 0xffff;
+      const form = (entry >>> (upper << 4)) & 0xffff;
+      if (pair) {
+        // Same plane, so the high surrogate stays; the low one carries the low 10 bits of the code point.
+        units[i] = 0xdc00 | (form & 0x3ff);
+      } else {
+        units[i] = form;
+      }
     }
     this.bits = bits;
     this.bitCount = bitCount;
   }
+}
+
+/**
+ * ASCII check for long strings. `Buffer.byteLength` is ~1 ms per 10 MB on V8's one-byte strings but an order of
+ * magnitude slower on two-byte ones (CJK, emoji), which are rarely ASCII anyway: probe a prefix first.
+ */
+function isAscii(text: string): boolean {
+  const probe = text.length > ASCII_PROBE ? text.slice(0, ASCII_PROBE) : text;
+  if (NodeBufferClass!.byteLength(probe, 'utf8') !== probe.length) return false;
+  return probe === text || NodeBufferClass!.byteLength(text, 'utf8') === text.length;
+}
+
+let scratch: NodeBufferInstance | undefined;
+function smallScratch(): NodeBufferInstance {
+  scratch ??= newBuffer(SMALL_INPUT);
+  return scratch;
+}
+
+function newBuffer(length: number): NodeBufferInstance {
+  return NodeBufferClass!.from(new ArrayBuffer(length), 0, length);
 }
 
 /**

@@ -20,9 +20,14 @@
 
 /**
  * Entry layout, one `Uint32Array` of 65,536 entries per plane: `(upper & 0xffff) << 16 | (lower & 0xffff)` for a
- * toggleable code point, `0` otherwise (0 can never be an entry, since no letter pair is U+0000/U+0000).
+ * toggleable code point, `0` otherwise. In the BMP table, high surrogates hold {@link HIGH_SURROGATE_ENTRY} so the
+ * UTF-16 kernel needs a single load per unit. Neither 0 nor 1 can be a real entry (its upper form would be U+0000).
+ * Picking a form is branch-free: `(entry >>> (upper << 4)) & 0xffff`.
  */
 export type PlaneTable = Uint32Array;
+
+/** BMP-table marker for U+D800..U+DBFF: look at the next unit. */
+export const HIGH_SURROGATE_ENTRY = 1;
 
 const GREEK_CAPITAL_SIGMA = 0x03a3;
 const GREEK_SMALL_SIGMA = 0x03c3;
@@ -88,5 +93,6 @@ function buildPlaneTable(plane: number): PlaneTable {
     const forms = caseFormsOf(base | low);
     if (forms !== undefined) table[low] = (((forms.upper & 0xffff) << 16) | (forms.lower & 0xffff)) >>> 0;
   }
+  if (plane === 0) table.fill(HIGH_SURROGATE_ENTRY, 0xd800, 0xdc00);
   return table;
 }

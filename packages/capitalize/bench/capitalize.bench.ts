@@ -1,0 +1,147 @@
+/**
+ * Throughput of randomCapitalize vs String.prototype.toUpperCase on the same input in the same run
+ * (interleaved rounds, median and best), plus the cost of one call on a 64-byte string.
+ * Run: pnpm --filter @caprice/capitalize bench   (ROUNDS=n to change the round count)
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { randomCapitalize } from '../src/index.js';
+
+const MiB = 1024 * 1024;
+const TARGET_BYTES = 10 * MiB;
+const ROUNDS = Number(process.env.ROUNDS ?? 9);
+
+/** Deterministic pseudo-text from a word list (xorshift32, fixed seed), until `bytes` UTF-8 bytes. */
+function makeText(words: readonly string[], bytes: number): string {
+  let state = 0x9e3779b9;
+  const parts: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    const word = words[(state >>> 0) % words.length]!;
+    parts.push(word);
+    size += Buffer.byteLength(word, 'utf8') + 1;
+  }
+  return parts.join(' ').slice(0, bytes);
+}
+
+const asciiWords = (
+  'the quick brown fox jumps over lazy dog Lambda runtime function handler request response ' +
+  'random capitalization letters 2026, (hello) world! "quoted" e-mail: user@example.com 42 and or'
+).split(' ');
+const mixedWords = [
+  ...'Crème brûlée déjà vu façade naïve Zürich Ærøskøbing Łódź Český'.split(' '),
+  ...'Αθήνα καλημέρα ΕΛΛΑΔΑ φιλοσοφία'.split(' '),
+  ...'Москва привет МИР Санкт-Петербург электричество'.split(' '),
+  ...'東京 日本語 北京大学 中文 漢字'.split(' '),
+  ...'😀 🎉 👍🏽 🚀'.split(' '),
+  ...'hello world Lambda runtime 2026'.split(' '),
+];
+
+const ascii = makeText(asciiWords, TARGET_BYTES);
+// Keep a whole code point at the cut.
+const mixed = Array.from(makeText(mixedWords, TARGET_BYTES + 8))
+  .join('')
+  .slice(0, -4)
+  .replace(/[\ud800-\udbff]$/, '');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+let sink = 0;
+function timeOnce(fn: () => string): number {
+  const t0 = process.hrtime.bigint();
+  sink += fn().length;
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+interface Row {
+  input: string;
+  mb: number;
+  ours: number[];
+  upper: number[];
+}
+
+function throughput(name: string, text: string): Row {
+  const mb = Buffer.byteLength(text, 'utf8') / 1e6;
+  // Sanity check outside the timed region: the invariant on the real input.
+  const check = randomCapitalize(text, { seed: 1 });
+  if (check.toLowerCase() !== text.toLowerCase()) throw new Error(`invariant broken on ${name}`);
+  const row: Row = { input: name, mb, ours: [], upper: [] };
+  for (let r = 0; r < 2; r++) {
+    timeOnce(() => randomCapitalize(text));
+    timeOnce(() => text.toUpperCase());
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    row.ours.push(timeOnce(() => randomCapitalize(text)));
+    row.upper.push(timeOnce(() => text.toUpperCase()));
+  }
+  return row;
+}
+
+function perCall(fn: () => string, calls: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < ROUNDS + 2; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) sink += fn().length;
+    const ns = Number(process.hrtime.bigint() - t0) / calls;
+    if (r >= 2) out.push(ns / 1000);
+  }
+  return out;
+}
+
+const rows = [throughput('ASCII', ascii), throughput('mixed (Latin, Greek, Cyrillic, CJK, emoji)', mixed)];
+
+const short = ascii.slice(1000, 1064);
+const shortMixed = Buffer.from(mixed.slice(5000, 5100), 'utf8')
+  .subarray(0, 64)
+  .toString('utf8')
+  .replace(/\ufffd/g, '');
+const calls = 200_000;
+const call = {
+  ascii: perCall(() => randomCapitalize(short), calls),
+  asciiSeeded: perCall(() => randomCapitalize(short, { seed: 42 }), calls),
+  mixed: perCall(() => randomCapitalize(shortMixed), calls),
+  upper: perCall(() => short.toUpperCase(), calls),
+};
+
+let model = cpus()[0]?.model ?? 'unknown';
+try {
+  const line = execFileSync('lscpu', { encoding: 'utf8' })
+    .split('\n')
+    .find((l) => l.startsWith('Model name:'));
+  if (line) model = line.replace('Model name:', '').trim();
+} catch {
+  // lscpu is optional; os.cpus() already gave a model.
+}
+
+const f = (x: number) => x.toFixed(0);
+console.log(
+  `machine: ${model}, ${cpus().length} CPUs, node ${process.version}, ${ROUNDS} rounds (median / best)`,
+);
+console.log('');
+console.log('| input | size | randomCapitalize MB/s | toUpperCase MB/s | ratio (median) |');
+console.log('|---|---:|---:|---:|---:|');
+for (const row of rows) {
+  const ours = row.mb / (median(row.ours) / 1000);
+  const upper = row.mb / (median(row.upper) / 1000);
+  const oursBest = row.mb / (Math.min(...row.ours) / 1000);
+  const upperBest = row.mb / (Math.min(...row.upper) / 1000);
+  console.log(
+    `| ${row.input} | ${row.mb.toFixed(1)} MB | ${f(ours)} / ${f(oursBest)} | ${f(upper)} / ${f(upperBest)} | ${(ours / upper).toFixed(2)}× |`,
+  );
+}
+console.log('');
+console.log('| one call, 64-byte string | µs per call (median / best) |');
+console.log('|---|---:|');
+const g = (xs: number[]) => `${median(xs).toFixed(3)} / ${Math.min(...xs).toFixed(3)}`;
+console.log(`| randomCapitalize(ascii) | ${g(call.ascii)} |`);
+console.log(`| randomCapitalize(ascii, { seed: 42 }) | ${g(call.asciiSeeded)} |`);
+console.log(`| randomCapitalize(mixed, ${Buffer.byteLength(shortMixed)} B) | ${g(call.mixed)} |`);
+console.log(`| ascii.toUpperCase() (reference) | ${g(call.upper)} |`);
+if (sink === 42) console.log('');
