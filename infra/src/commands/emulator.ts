@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { type Emulator, type EmulatorOptions, startEmulator } from '@caprice/emulator';
+import { InvalidOptionError } from '../cli-errors.js';
+
+export interface EmulatorCommandOptions {
+  readonly host?: string;
+  /** A port number, or its text from the command line. */
+  readonly port?: number | string;
+  readonly stateDir?: string;
+  /** Where the endpoint banner goes. */
+  readonly print?: (line: string) => void;
+  /** Starts the emulator; tests may wrap it. */
+  readonly start?: (options: EmulatorOptions) => Promise<Emulator>;
+}
+
+function parsePort(value: number | string | undefined): number {
+  if (value === undefined) return 9000;
+  const port = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidOptionError(`Invalid --port "${value}": expected a number from 0 to 65535`);
+  }
+  return port;
+}
+
+/**
+ * `caprice emulator`: starts the emulator and prints its endpoint. Returns the running emulator; the CLI keeps
+ * it up until Ctrl-C, tests close it themselves.
+ *
+ * @example
+ * const running = await emulatorCommand({ port: 0, stateDir: '/tmp/state' });
+ * await running.close();
+ */
+export async function emulatorCommand(options: EmulatorCommandOptions = {}): Promise<Emulator> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const port = parsePort(options.port);
+  const host = options.host ?? '127.0.0.1';
+  if (host.trim() === '')
+    throw new InvalidOptionError('Invalid --host "": give an interface such as 127.0.0.1');
+  const stateDir = path.resolve(options.stateDir ?? '.caprice');
+  const running = await (options.start ?? startEmulator)({ host, port, stateDir });
+  print(`Caprice emulator listening on ${running.url}`);
+  print(`  state:  ${running.stateDir}`);
+  print(`  health: ${running.url}/_caprice/health`);
+  print(`  use:    AWS_ENDPOINT_URL=${running.url} (any credentials; signatures are not checked)`);
+  print('Press Ctrl-C to stop.');
+  return running;
+}
