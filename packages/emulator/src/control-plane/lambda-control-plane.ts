@@ -200,6 +200,26 @@ export class LambdaControlPlane implements FunctionResolver {
     return record?.policies[q ?? ''] ?? [];
   }
 
+  /**
+   * Whether the function's resource policy lets `principal` invoke it for `sourceArn`/`sourceAccount`: the check
+   * S3 and SES make before accepting a Lambda destination (fits S3/SES's `InvokePermissionCheck`). A qualified
+   * ARN is checked against that version's/alias's policy, an unqualified one against the function's.
+   */
+  canInvoke(request: {
+    readonly functionArn: string;
+    readonly principal: string;
+    readonly sourceArn: string;
+    readonly sourceAccount: string;
+  }): boolean {
+    let statements: readonly PolicyStatement[];
+    try {
+      statements = this.policyStatements(request.functionArn);
+    } catch {
+      return false;
+    }
+    return statements.some((s) => statementAllows(s, request));
+  }
+
   // ---------------------------------------------------------------- functions
 
   async createFunction(ctx: RequestContext, input: Json): Promise<Json> {
@@ -1051,6 +1071,37 @@ function sameContent(a: FunctionVersionRecord, b: FunctionVersionRecord): boolea
 function listItem(layerVersion: Json): Json {
   const { Content: _content, LayerArn: _arn, ...rest } = layerVersion;
   return rest;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Evaluates one Allow statement the way Lambda does for a service principal invoking the function. */
+function statementAllows(
+  s: PolicyStatement,
+  r: { readonly principal: string; readonly sourceArn: string; readonly sourceAccount: string },
+): boolean {
+  if (!['lambda:InvokeFunction', 'lambda:*', '*'].includes(s.Action)) return false;
+  const principalOk =
+    s.Principal === '*' ||
+    (typeof s.Principal === 'object' && (s.Principal.Service === r.principal || s.Principal.AWS === '*'));
+  if (!principalOk) return false;
+  for (const [op, entries] of Object.entries(s.Condition ?? {})) {
+    for (const [key, expected] of Object.entries(entries)) {
+      const actual =
+        key === 'AWS:SourceArn' ? r.sourceArn : key === 'AWS:SourceAccount' ? r.sourceAccount : undefined;
+      if (actual === undefined) return false; // a condition the caller cannot satisfy
+      const ok =
+        op === 'ArnLike' || op === 'StringLike' ? globToRegExp(expected).test(actual) : expected === actual;
+      if (!ok) return false;
+    }
+  }
+  return true;
 }
 
 function buildStatement(input: Json, resource: string): PolicyStatement {

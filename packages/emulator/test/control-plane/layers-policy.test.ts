@@ -177,6 +177,35 @@ describe('Lambda control plane: layers, policy, concurrency', () => {
     expect(latest.message).toBe('We currently do not support adding policies for $LATEST.');
   });
 
+  it('answers the S3/SES permission check from the policy', async () => {
+    await t.lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'withlayer',
+        StatementId: 's3-inbox',
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+        SourceArn: 'arn:aws:s3:::inbox-*',
+        SourceAccount: '000000000000',
+      }),
+    );
+    const ask = (
+      over: Partial<{ functionArn: string; principal: string; sourceArn: string; sourceAccount: string }>,
+    ) =>
+      t.emulator.lambda.canInvoke({
+        functionArn: FN,
+        principal: 's3.amazonaws.com',
+        sourceArn: 'arn:aws:s3:::inbox-1',
+        sourceAccount: '000000000000',
+        ...over,
+      });
+    expect(ask({})).toBe(true);
+    expect(ask({ sourceArn: 'arn:aws:s3:::other' })).toBe(false);
+    expect(ask({ principal: 'ses.amazonaws.com' })).toBe(false);
+    expect(ask({ sourceAccount: '111111111111' })).toBe(false);
+    expect(ask({ functionArn: `${FN}:1` })).toBe(false);
+    expect(ask({ functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:missing' })).toBe(false);
+  });
+
   it('sets reserved concurrency, shown by GetFunction and in the snapshot', async () => {
     const put = await t.lambda.send(
       new PutFunctionConcurrencyCommand({ FunctionName: 'withlayer', ReservedConcurrentExecutions: 3 }),
