@@ -86,6 +86,7 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
       asyncInvoker.close();
       await pool.close();
       monitor.close();
+      logs.close();
     },
   };
 }

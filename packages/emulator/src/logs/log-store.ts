@@ -12,6 +12,7 @@ export const LOG_TAIL_BYTES = 4096;
  */
 export class LogStore {
   readonly #dir: string;
+  #closed = false;
 
   constructor(stateDir: string) {
     this.#dir = join(stateDir, 'logs');
@@ -23,9 +24,22 @@ export class LogStore {
     return join(this.#dir, `${encodeURIComponent(functionName)}.log`);
   }
 
-  /** Appends complete lines (each should end with `\n`). */
+  /** Appends complete lines (each should end with `\n`); dropped once the store is closed. */
   append(functionName: string, text: string): void {
-    appendFileSync(this.pathFor(functionName), text);
+    if (this.#closed) return;
+    try {
+      appendFileSync(this.pathFor(functionName), text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The state folder was removed underneath us: recreate it rather than lose the lines.
+      mkdirSync(this.#dir, { recursive: true });
+      appendFileSync(this.pathFor(functionName), text);
+    }
+  }
+
+  /** Stops writing (output of processes still shutting down is dropped). */
+  close(): void {
+    this.#closed = true;
   }
 
   /** Everything logged for a function so far ('' when nothing was). */

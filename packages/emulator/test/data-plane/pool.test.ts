@@ -1,0 +1,189 @@
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { echoBootstrap, Harness, SH_PRELUDE, waitFor } from './harness.js';
+
+// The instance pool: warm reuse, concurrency, idle stop, retirement, layers, memory, logs, shutdown.
+
+let h: Harness;
+beforeAll(async () => {
+  h = await new Harness({ idleTimeoutMs: 60_000 }).start();
+});
+afterAll(() => h.close());
+
+/** Answers each event with the runtime's pid; "hold" waits for $OUT/go first. */
+function pidBootstrap(): string {
+  return `${SH_PRELUDE}
+while true; do
+  next
+  if [ "$EVENT" = '"hold"' ]; then while [ ! -f "$OUT/go" ]; do sleep 0.02; done; fi
+  respond "$$"
+done
+`;
+}
+
+/** Whether a process exists and is not a zombie (an orphan's zombie may linger until init reaps it). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('instance pool', () => {
+  test('an idle warm instance is reused; a busy one makes the pool start another', async () => {
+    const out = join(h.root, 'reuse');
+    mkdirSync(out, { recursive: true });
+    h.define('reuse', { environment: { OUT: out }, bootstrap: pidBootstrap() });
+    const a = await (await h.invoke('reuse')).text();
+    const b = await (await h.invoke('reuse')).text();
+    expect(b).toBe(a);
+    // Once the runtime is back on /next, the warm instance is the one that takes "hold".
+    await waitFor(() => h.dataPlane.instances('reuse')[0]?.state === 'idle');
+    const held = h.invoke('reuse', '"hold"');
+    await waitFor(() => h.dataPlane.instances('reuse').some((i) => i.state === 'busy'));
+    const c = await (await h.invoke('reuse')).text();
+    expect(c).not.toBe(a);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(out, 'go'), '');
+    expect(await (await held).text()).toBe(a);
+    expect(h.dataPlane.instances('reuse')).toHaveLength(2);
+  });
+
+  test('a new revision retires old instances; the next invoke runs the new code', async () => {
+    const out = join(h.root, 'retire');
+    mkdirSync(out, { recursive: true });
+    h.define('retire', { environment: { OUT: out }, bootstrap: pidBootstrap() });
+    const oldPid = Number(await (await h.invoke('retire')).text());
+    h.define('retire', { environment: { OUT: out }, bootstrap: echoBootstrap(`'"v2"'`) });
+    expect(await (await h.invoke('retire')).text()).toBe('"v2"');
+    await waitFor(() => !alive(oldPid));
+    expect(h.dataPlane.instances('retire')).toHaveLength(1);
+  });
+
+  test('retire() stops idle instances of a function (after an update or delete)', async () => {
+    h.define('retire2', { bootstrap: echoBootstrap() });
+    await (await h.invoke('retire2')).text();
+    const [inst] = h.dataPlane.instances('retire2');
+    h.dataPlane.retire('retire2');
+    await waitFor(() => h.dataPlane.instances('retire2').length === 0);
+    expect(alive(inst?.pgid ?? 0)).toBe(false);
+  });
+
+  test('idle instances are stopped after the idle time', async () => {
+    const quick = await new Harness({ idleTimeoutMs: 150 }).start();
+    try {
+      quick.define('idle', { bootstrap: echoBootstrap() });
+      await (await quick.invoke('idle')).text();
+      const [inst] = quick.dataPlane.instances('idle');
+      await waitFor(() => quick.dataPlane.instances('idle').length === 0);
+      expect(alive(inst?.pgid ?? 0)).toBe(false);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  test('layers compose into /opt in order (later wins) as hardlinks; bootstrap found in /opt', async () => {
+    const s = h.define('layered', {
+      layers: [
+        {
+          'bootstrap*': `${SH_PRELUDE}\nOPT=$(dirname "$0")\nwhile true; do next; respond "\\"$(cat "$OPT/lib/which") $(cat "$OPT/lib/only-first")\\""; done\n`,
+          'lib/which': 'first',
+          'lib/only-first': 'kept',
+        },
+        { 'lib/which': 'second' },
+      ],
+    });
+    expect(await (await h.invoke('layered')).text()).toBe('"second kept"');
+    const optRoot = join(h.root, 'state', 'opt');
+    const { readdirSync } = await import('node:fs');
+    const optDir = readdirSync(optRoot).find((d) => existsSync(join(optRoot, d, 'lib', 'which')));
+    const composed = statSync(join(optRoot, optDir ?? '', 'lib', 'which'));
+    const source = statSync(join(s.layers[1]?.dir ?? '', 'lib', 'which'));
+    expect(composed.ino).toBe(source.ino);
+  });
+
+  test('no bootstrap in task or /opt → Runtime.InvalidEntrypoint', async () => {
+    const s = h.define('nobootstrap', { files: { 'index.js': '' } });
+    const res = await h.invoke('nobootstrap');
+    const id = res.headers.get('x-amzn-requestid');
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    const optDir = (await res.clone().json()) as { errorMessage: string };
+    expect(optDir.errorMessage).toMatch(
+      new RegExp(
+        `^RequestId: ${id} Error: Couldn't find valid bootstrap\\(s\\): \\[${s.codeDir}/bootstrap .*/bootstrap\\]$`,
+      ),
+    );
+    expect(((await res.json()) as { errorType: string }).errorType).toBe('Runtime.InvalidEntrypoint');
+  });
+
+  test('over MemorySize → killed, Runtime.OutOfMemory; REPORT shows Max Memory Used', async () => {
+    h.define('hog', {
+      memorySize: 128,
+      timeout: 10,
+      bootstrap: `${SH_PRELUDE}
+while true; do
+  next
+  node -e 'const a = []; setInterval(() => { for (let i = 0; i < 8; i++) a.push(Buffer.alloc(1 << 20, 1)); }, 10)'
+  respond '"survived"'
+done
+`,
+    });
+    const res = await h.invoke('hog', '{}', { 'x-amz-log-type': 'Tail' });
+    const id = res.headers.get('x-amzn-requestid');
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    expect(await res.json()).toEqual({
+      errorType: 'Runtime.OutOfMemory',
+      errorMessage: `RequestId: ${id} Error: Runtime exited with error: signal: killed`,
+    });
+    const log = Buffer.from(res.headers.get('x-amz-log-result') ?? '', 'base64').toString();
+    const used = Number(/Max Memory Used: (\d+) MB/.exec(log)?.[1]);
+    expect(used).toBeGreaterThan(128);
+    expect(log).toContain('Error Type: Runtime.OutOfMemory');
+  });
+
+  test('logs: output between START and END, REPORT with Init Duration on a cold start, on disk per function', async () => {
+    h.define('logs', {
+      bootstrap: `${SH_PRELUDE}\necho "init output"\nwhile true; do next; echo "out $ID"; echo "err $ID" >&2; respond 1; done\n`,
+    });
+    const r1 = await h.invoke('logs');
+    await r1.text();
+    await waitFor(() => h.dataPlane.instances('logs')[0]?.state === 'idle');
+    const r2 = await h.invoke('logs');
+    await r2.text();
+    const text = h.dataPlane.readLogs('logs');
+    const id1 = r1.headers.get('x-amzn-requestid');
+    const id2 = r2.headers.get('x-amzn-requestid');
+    expect(text).toContain('init output\n');
+    expect(text).toMatch(
+      new RegExp(
+        `START RequestId: ${id1} Version: \\$LATEST\n(out|err) ${id1}\n(out|err) ${id1}\nEND RequestId: ${id1}\nREPORT RequestId: ${id1}\t.*Init Duration: [\\d.]+ ms\t\n`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `REPORT RequestId: ${id2}\tDuration: [\\d.]+ ms\tBilled Duration: \\d+ ms\tMemory Size: 128 MB\tMax Memory Used: \\d+ MB\t\n`,
+      ),
+    );
+    expect(readFileSync(h.dataPlane.logFile('logs'), 'utf8')).toBe(text);
+  });
+
+  test('close() stops every runtime and its children: no orphans', async () => {
+    const own = await new Harness().start();
+    const out = join(own.root, 'out');
+    mkdirSync(out, { recursive: true });
+    own.define('orphans', {
+      environment: { OUT: out },
+      bootstrap: `${SH_PRELUDE}\nsleep 300 &\necho $! > "$OUT/child"\nwhile true; do next; respond "$$"; done\n`,
+    });
+    const pid = Number(await (await own.invoke('orphans')).text());
+    const child = Number(readFileSync(join(out, 'child'), 'utf8'));
+    expect(alive(pid) && alive(child)).toBe(true);
+    await own.close();
+    expect(alive(pid)).toBe(false);
+    expect(alive(child)).toBe(false);
+    expect(existsSync(own.root)).toBe(false);
+  });
+});
