@@ -78,6 +78,7 @@ function run(api: FakeApi, handler: (...args: never[]) => unknown, n: number, ev
     processEvents: events,
     exit: (code) => exits.push(code),
     log: (m) => logs.push(m),
+    logError: (line) => logs.push(line),
     maxInvocations: n,
   });
   return { done, exits, logs, events };
@@ -193,6 +194,7 @@ describe('startRuntime (buffered handlers)', () => {
       env,
       processEvents: new EventEmitter(),
       exit: () => {},
+      logError: () => {},
       maxInvocations: 2,
     });
     expect(seen).toEqual(['Root=1', undefined]);

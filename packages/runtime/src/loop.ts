@@ -53,6 +53,8 @@ export interface StartRuntimeOptions {
   exit?: (code: number) => void;
   /** Runtime diagnostics (not user logs). */
   log?: (message: string) => void;
+  /** Function errors worth a log line ("Invoke Error", "Uncaught Exception"); default: the (patched) console.error. */
+  logError?: (line: string) => void;
   /** Stop after this many invokes (tests and benchmarks); by default the loop never ends. */
   maxInvocations?: number;
   /** Budget for shutdown hooks on SIGTERM, ms. */
@@ -94,6 +96,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
     processEvents = process,
     exit = (code: number) => process.exit(code),
     log = (message: string) => process.stderr.write(`${message}\n`),
+    logError = (line: string) => console.error(line),
     maxInvocations = Number.POSITIVE_INFINITY,
     shutdownTimeoutMs = 400,
   } = options;
@@ -114,7 +117,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
   };
   // Through console.error, as AWS's runtime does, so the patched console formats it (text or JSON) with the request ID.
   const logInvokeError = (label: string, err: unknown): void => {
-    console.error(`${label} \t${stringifyInvocationError(toInvocationError(err))}`);
+    logError(`${label} \t${stringifyInvocationError(toInvocationError(err))}`);
   };
 
   processEvents.on('beforeExit', () => {

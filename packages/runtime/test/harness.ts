@@ -3,7 +3,7 @@
  * The layer is staged once per test file in a temp folder: the esbuild bundle of src/main.ts, layer/bootstrap, and
  * bin/node linked to the layer's cached Node (x64) when `pnpm zip` has fetched it, else to the host's node.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,23 @@ export interface StagedLayer {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The layer's real x64 Node: from the `pnpm zip` cache, else extracted from dist/layer-x64.zip, else (no layer
+ * built yet, or not an x64 host) the host's node.
+ */
+async function layerNodeBinary(dir: string): Promise<string> {
+  if (process.arch !== 'x64') return process.execPath;
+  const cached = cachedNodeBinary('x64');
+  if (existsSync(cached)) return cached;
+  const zip = join(PACKAGE_DIR, 'dist', 'layer-x64.zip');
+  if (existsSync(zip)) {
+    const out = join(dir, 'node-from-zip');
+    execFileSync('sh', ['-c', 'unzip -p "$1" bin/node > "$2" && chmod 755 "$2"', 'sh', zip, out]);
+    return out;
+  }
+  return process.execPath;
+}
+
 /** Stages a layer folder for tests: the bundle, the bootstrap, and a Node binary. */
 export async function stageLayer(): Promise<StagedLayer> {
   const dir = await mkdtemp(join(tmpdir(), 'caprice-layer-'));
@@ -27,8 +44,7 @@ export async function stageLayer(): Promise<StagedLayer> {
   await mkdir(join(dir, 'bin'));
   await buildRuntimeBundle(join(dir, 'runtime', 'index.mjs'));
   await copyFile(join(PACKAGE_DIR, 'layer', 'bootstrap'), join(dir, 'bootstrap'));
-  const layerNode = cachedNodeBinary('x64');
-  const nodeBinary = process.arch === 'x64' && existsSync(layerNode) ? layerNode : process.execPath;
+  const nodeBinary = await layerNodeBinary(dir);
   await symlink(nodeBinary, join(dir, 'bin', 'node'));
   return { dir, nodeBinary, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
