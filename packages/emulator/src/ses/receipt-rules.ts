@@ -166,7 +166,7 @@ export function ruleXml(rule: ReceiptRule): Record<string, unknown> {
             };
           case 'Stop':
             return { StopAction: { Scope: a.scope, ...(a.topicArn ? { TopicArn: a.topicArn } : {}) } };
-          case 'AddHeader':
+          default:
             return { AddHeaderAction: { HeaderName: a.headerName, HeaderValue: a.headerValue } };
         }
       }),
