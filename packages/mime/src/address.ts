@@ -31,7 +31,9 @@ export interface AddressListLike {
 }
 
 const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
+// qtext and quoted-pairs, minus < and > (nodemailer turns those into spaces in the header, which would
+// make the header disagree with the envelope).
+const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]|\\[\x20-\x3b\x3d\x3f-\x7e])*"$/;
 const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
@@ -76,6 +78,10 @@ export function canonicalAddress(field: string, value: unknown): string {
 /** Why a display name cannot be written safely, or undefined when it can. */
 function displayNameProblem(name: string): string | undefined {
   if (name.length > MAX_NAME_LENGTH) return `is longer than ${MAX_NAME_LENGTH} characters`;
+  // An ASCII name goes out as a quoted-string, and many readers (mailparser, Thunderbird) decode
+  // encoded-words even inside quotes, so a literal "=?" would be shown as something else.
+  if (name.includes('=?') && /^\p{ASCII}*$/u.test(name))
+    return 'contains "=?", which readers would decode as an encoded-word';
   // Non-ASCII names become RFC 2047 encoded-words, which split at any length; ASCII names become a
   // quoted-string, which folds only at spaces.
   if (/^\p{ASCII}*$/u.test(name) && hasLongWord(name, MAX_NAME_WORD_LENGTH)) {

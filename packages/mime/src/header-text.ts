@@ -17,7 +17,8 @@ const HEADER_BREAKING = /[\p{Cc}\u2028\u2029]+/gu;
 
 /**
  * Normalises text bound for an unstructured header (a subject, a display name, an extra header value):
- * every control character becomes a space, runs of spaces collapse to one and the ends are trimmed.
+ * every control character becomes a space, runs of spaces collapse to one and the ends are trimmed;
+ * lone surrogates become U+FFFD and U+FEFF is removed.
  *
  * This is what makes header injection impossible by construction: no CR or LF (nor anything a lenient
  * parser might treat as a line break) survives into a header, whatever the MIME library does later.
@@ -27,7 +28,15 @@ const HEADER_BREAKING = /[\p{Cc}\u2028\u2029]+/gu;
  * normalizeHeaderText('Hello\r\nBcc: victim@example.org') // 'Hello Bcc: victim@example.org'
  */
 export function normalizeHeaderText(value: string): string {
-  return toWellFormed(value).replace(HEADER_BREAKING, ' ').replace(/ {2,}/g, ' ').replace(/^ | $/g, '');
+  return (
+    toWellFormed(value)
+      // U+FEFF (byte-order mark / zero-width no-break space) is invisible, and decoders strip it from
+      // the start of each encoded-word, so where it survived would depend on where the words split.
+      .replace(/\uFEFF/g, '')
+      .replace(HEADER_BREAKING, ' ')
+      .replace(/ {2,}/g, ' ')
+      .replace(/^ | $/g, '')
+  );
 }
 
 /** A header value that nodemailer writes as given (folded at spaces), bypassing its own encoding. */
@@ -49,14 +58,17 @@ export function hasLongWord(value: string, max: number): boolean {
 
 /**
  * Prepares already-normalised unstructured text for nodemailer. Usually the text is returned as is and
- * nodemailer applies RFC 2047 where needed. Text with a very long word is turned into encoded-words here
- * instead: nodemailer folds only at spaces, so a long word (a URL, a hash, hostile padding) would give
- * a header line over 78 or even 998 octets, whereas encoded-words split into short pieces.
+ * nodemailer applies RFC 2047 where needed. Text with a very long word, or with a literal `=?`, is turned
+ * into encoded-words here instead: nodemailer folds only at spaces, so a long word (a URL, a hash,
+ * hostile padding) would give a header line over 78 or even 998 octets, whereas encoded-words split
+ * into short pieces.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc2047} encoded-words
  */
 export function encodeUnstructured(normalized: string): string | PreparedHeaderValue {
-  if (!hasLongWord(normalized, MAX_PLAIN_HEADER_WORD_LENGTH)) return normalized;
+  // Text that merely looks like an encoded-word ("=?UTF-8?Q?x?=") is encoded too, otherwise readers
+  // would decode it and show something else (nodemailer leaves well-formed ones alone).
+  if (!hasLongWord(normalized, MAX_PLAIN_HEADER_WORD_LENGTH) && !normalized.includes('=?')) return normalized;
   // Q keeps mostly-ASCII text readable in raw form; B is shorter for other scripts.
   // The result holds only encoded-word characters and spaces, so writing it unescaped is safe.
   const mode = /^[\x20-\x7e]*$/.test(normalized) ? 'Q' : 'B';

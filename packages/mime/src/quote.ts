@@ -2,14 +2,19 @@ import { type AddressSource, senderOf } from './address.js';
 import { toWellFormed } from './header-text.js';
 
 /**
- * Normalises a body for the wire: lone surrogates become U+FFFD and every line break (CRLF, CR or LF)
- * becomes CRLF, as RFC 5322 §2.3 requires. Other characters are left to the transfer encoding.
+ * Normalises a body for the wire: lone surrogates become U+FFFD, a leading byte-order mark is dropped
+ * and every line break (CRLF, CR or LF) becomes CRLF, as RFC 5322 §2.3 requires. Other characters are
+ * left to the transfer encoding.
  *
  * @example
  * normalizeBody('a\nb\rc') // 'a\r\nb\r\nc'
  */
 export function normalizeBody(text: string): string {
-  return toWellFormed(text).replace(/\r\n|\r|\n/g, '\r\n');
+  // A leading byte-order mark is dropped: decoders (iconv-lite in mailparser) strip it on the way in,
+  // and it means nothing in a UTF-8 body.
+  return toWellFormed(text)
+    .replace(/^\uFEFF+/, '')
+    .replace(/\r\n|\r|\n/g, '\r\n');
 }
 
 /** The parts of the original message quoting reads (a mailparser `ParsedMail` fits). */

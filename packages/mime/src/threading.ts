@@ -1,9 +1,10 @@
 import { MAX_MESSAGE_ID_LENGTH, MAX_REFERENCES } from './constants.js';
 
 // What we accept inside <…>: printable ASCII without the characters that would end or confuse a
-// msg-id (angle brackets, quotes, parentheses for comments, backslash). Anything else is dropped.
+// msg-id (angle brackets, quotes, parentheses for comments, backslash). `=?` is refused too, because
+// mailparser decodes encoded-words even inside References. Anything else is dropped.
 const MSG_ID_BODY = /^[\x21-\x7e]+$/;
-const MSG_ID_FORBIDDEN = /[<>"()\\]/;
+const MSG_ID_FORBIDDEN = /[<>"()\\]|=\?/;
 
 function isUsableId(body: string): boolean {
   return (
