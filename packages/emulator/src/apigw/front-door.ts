@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListenError } from '../errors.js';
+import { type CorsConfiguration, type CorsPolicy, createCorsPolicy } from './cors.js';
 import { FrontDoorConfigError, MalformedResultError, PayloadTooLargeError } from './errors.js';
 import { type EventContext, newHttpApiRequestId, newTraceId } from './event-context.js';
 import { buildEventV1 } from './event-v1.js';
@@ -54,6 +55,8 @@ export interface HttpApiFrontDoorOptions extends CommonOptions {
   readonly stage?: string;
   readonly stageVariables?: Readonly<Record<string, string>>;
   readonly integrationTimeoutMs?: number;
+  /** The API's `CorsConfiguration`: preflights are answered without invoking, CORS headers replaced. */
+  readonly cors?: CorsConfiguration;
 }
 
 export interface RestApiFrontDoorOptions extends CommonOptions {
@@ -77,6 +80,8 @@ export interface FunctionUrlFrontDoorOptions extends CommonOptions {
   readonly invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM';
   /** Required for `RESPONSE_STREAM`. */
   readonly invokeStreaming?: InvokeStreamingFunction;
+  /** The URL's `Cors` config: preflights are answered without invoking, CORS headers replaced. */
+  readonly cors?: CorsConfiguration;
 }
 
 /** A front door: a Node request listener, and a way to serve it on its own port. */
@@ -170,12 +175,15 @@ export function createHttpApiFrontDoor(options: HttpApiFrontDoorOptions): FrontD
   const format = options.payloadFormatVersion ?? '2.0';
   const timeoutMs = options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
   const log = options.onIntegrationError ?? defaultIntegrationLog;
+  const cors = options.cors ? createCorsPolicy(options.cors) : undefined;
 
   return frontDoor(async (req, res) => {
     const requestId = newHttpApiRequestId();
     const extra = { 'apigw-requestid': requestId };
     const snap = await readOrReply(req, res, API_GATEWAY_PAYLOAD_LIMIT, HTTP_API_ERRORS, extra);
     if (!snap) return;
+    const preflight = cors?.preflight(snap.method, (name) => headerOf(snap, name));
+    if (preflight) return send(res, preflight, extra);
     let path = snap.rawPath;
     if (stage !== '$default') {
       if (path !== `/${stage}` && !path.startsWith(`/${stage}/`))
@@ -213,7 +221,7 @@ export function createHttpApiFrontDoor(options: HttpApiFrontDoorOptions): FrontD
       toReply: (payload) =>
         format === '2.0' ? replyFromResultV2(payload) : replyFromResultV1(payload, () => true),
     });
-    send(res, reply, extra, snap.method === 'HEAD');
+    send(res, withCors(cors, reply, snap), extra, snap.method === 'HEAD');
   });
 }
 
@@ -307,12 +315,15 @@ export function createFunctionUrlFrontDoor(options: FunctionUrlFrontDoorOptions)
   const region = options.region ?? 'us-east-1';
   const urlId = options.urlId ?? urlIdFor(options.functionName);
   const log = options.onIntegrationError ?? defaultIntegrationLog;
+  const cors = options.cors ? createCorsPolicy(options.cors) : undefined;
 
   return frontDoor(async (req, res) => {
     const requestId = randomUUID();
     const extra = { 'x-amzn-requestid': requestId, 'x-amzn-trace-id': newTraceId(new Date()) };
     const snap = await readOrReply(req, res, LAMBDA_PAYLOAD_LIMIT, FUNCTION_URL_ERRORS, extra);
     if (!snap) return;
+    const preflight = cors?.preflight(snap.method, (name) => headerOf(snap, name));
+    if (preflight) return send(res, preflight, extra);
     const ctx: EventContext = {
       accountId: options.accountId ?? 'anonymous',
       apiId: urlId,
@@ -327,7 +338,17 @@ export function createFunctionUrlFrontDoor(options: FunctionUrlFrontDoorOptions)
     };
     const event = buildEventV2(snap, ctx);
     if (streaming && options.invokeStreaming) {
-      await streamReply(res, options.functionName, event, options.invokeStreaming, extra, requestId, log);
+      const decorate = (reply: HttpReply) => withCors(cors, reply, snap);
+      await streamReply(
+        res,
+        options.functionName,
+        event,
+        options.invokeStreaming,
+        extra,
+        requestId,
+        log,
+        decorate,
+      );
       return;
     }
     const reply = await integrate({
@@ -341,7 +362,7 @@ export function createFunctionUrlFrontDoor(options: FunctionUrlFrontDoorOptions)
       log,
       toReply: replyFromResultV2,
     });
-    send(res, reply, extra, snap.method === 'HEAD');
+    send(res, withCors(cors, reply, snap), extra, snap.method === 'HEAD');
   });
 }
 
@@ -405,6 +426,7 @@ async function streamReply(
   extra: Record<string, string>,
   requestId: string,
   log: IntegrationErrorLog,
+  decorate: (reply: HttpReply) => HttpReply,
 ): Promise<void> {
   let started = false;
   try {
@@ -424,10 +446,8 @@ async function streamReply(
       headers = { 'content-type': 'application/octet-stream', ...prelude.headers };
       body = prelude.rest;
     }
-    res.writeHead(status, {
-      ...filterHeaders(checkHeaders({ status, headers, body: Buffer.alloc(0) }).headers),
-      ...extra,
-    });
+    const head = decorate(checkHeaders({ status, headers, body: Buffer.alloc(0) }));
+    res.writeHead(status, { ...filterHeaders(head.headers), ...extra });
     started = true;
     res.flushHeaders();
     for await (const chunk of body) res.write(chunk);
@@ -527,6 +547,10 @@ function routesOf(
   if (routes && routes.length > 0) return routes;
   if (!functionName) throw new FrontDoorConfigError('Give the front door `routes` or a `functionName`');
   return single();
+}
+
+function withCors(cors: CorsPolicy | undefined, reply: HttpReply, snap: RequestSnapshot): HttpReply {
+  return cors ? cors.decorate(reply, headerOf(snap, 'origin')) : reply;
 }
 
 function headerOf(snap: RequestSnapshot, name: string): string | undefined {

@@ -1,4 +1,5 @@
 /** @module The API Gateway / function URL front door of the emulator. */
+export { type CorsConfiguration, type CorsPolicy, createCorsPolicy } from './cors.js';
 export { FrontDoorConfigError, MalformedResultError, PayloadTooLargeError } from './errors.js';
 export { buildEventV1, type EventV1Options } from './event-v1.js';
 export { buildEventV2 } from './event-v2.js';
