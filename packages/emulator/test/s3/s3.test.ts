@@ -188,6 +188,31 @@ describe('S3 objects', () => {
     expect(await getBytes('data', 'empty')).toEqual(Buffer.alloc(0));
   });
 
+  it('verifies and returns every flexible checksum algorithm the SDK can send', async () => {
+    const bytes = randomBytes(70_000);
+    for (const ChecksumAlgorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+      const Key = `sum-${ChecksumAlgorithm}`;
+      // Streamed (trailer) and buffered (header) forms.
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'data', Key, Body: Readable.from([bytes]), ContentLength: bytes.length, ChecksumAlgorithm }),
+      );
+      await s3.send(new PutObjectCommand({ Bucket: 'data', Key: `${Key}-buf`, Body: bytes, ChecksumAlgorithm }));
+      // GetObject validates the returned checksum (checksum mode ENABLED by default).
+      const out = await s3.send(new GetObjectCommand({ Bucket: 'data', Key, ChecksumMode: 'ENABLED' }));
+      expect(Buffer.from(await out.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+      expect(out[`Checksum${ChecksumAlgorithm}`]).toBeDefined();
+    }
+  });
+
+  it('lets exactly one of two concurrent create-only puts win', async () => {
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c'].map((v) => s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'race', Body: v, IfNoneMatch: '*' }))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failures.map((f) => (f.reason as Error).name)).toEqual(['PreconditionFailed', 'PreconditionFailed']);
+  });
+
   it('serves byte ranges and refuses unsatisfiable ones', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'r', Body: '0123456789' }));
     expect((await getBytes('data', 'r', 'bytes=2-4')).toString()).toBe('234');
