@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EmulatorError } from '../errors.js';
 import type { FunctionSnapshot } from '../lambda/types.js';
 import { formatReportLine, type LogStore } from '../logs/log-store.js';
 import type { InvokeRequest, InvokeResult, InvokeSink } from '../runtime-api/invoke-call.js';
@@ -68,7 +69,10 @@ export class InstancePool {
     sink: InvokeSink,
     wait: boolean,
   ): Promise<boolean> {
-    if (this.#closed) throw new Error('The instance pool is closed');
+    if (this.#closed)
+      throw new EmulatorError(
+        'The instance pool is closed: the emulator is shutting down, so no new invokes run',
+      );
     this.#retireStale(snapshot);
     const slot = this.#acquire(snapshot);
     if (slot === null) {

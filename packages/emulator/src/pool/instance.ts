@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { EmulatorError } from '../errors.js';
 import type { FunctionSnapshot } from '../lambda/types.js';
 import { formatReportLine, type LogStore } from '../logs/log-store.js';
 import {
@@ -260,7 +261,10 @@ export class Instance {
    * it after an init retry). Resolves once the invoke has ended (the sink has heard of it).
    */
   invoke(request: Omit<InvokeRequest, 'deadlineMs'>, sink: InvokeSink, timeoutMs: number): Promise<void> {
-    if (this.state !== 'idle') throw new Error(`invoke() on an instance in state ${this.state}`);
+    if (this.state !== 'idle')
+      throw new EmulatorError(
+        `invoke() on an instance in state ${this.state}: only an idle instance takes an invoke`,
+      );
     this.state = 'busy';
     this.lastUsed = Date.now();
     const s = this.snapshot;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EmulatorError } from '../errors.js';
 import type { InvokeCall, InvokeRequest, InvokeResult } from './invoke-call.js';
 
 /** `MaxPayloadSize` of the Runtime API: 6 MiB + 100 B. */
@@ -98,7 +99,9 @@ export class RuntimeApiServer {
   deliver(call: InvokeCall): void {
     const res = this.#runtimeWaiting;
     if (res === null || !this.ready)
-      throw new Error('deliver() called while the runtime is not waiting on /next');
+      throw new EmulatorError(
+        'deliver() called while the runtime is not waiting on /next: wait for onReady() first',
+      );
     this.#runtimeWaiting = null;
     this.#current = call;
     this.#readySignalled = false;

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { encodeLogTail, formatReportLine, LOG_TAIL_BYTES, LogStore } from './log-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'caprice-logs-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+test('REPORT line in CloudWatch order with tabs', () => {
+  expect(
+    formatReportLine({
+      requestId: 'id',
+      durationMs: 1.234,
+      billedMs: 2,
+      memorySizeMb: 128,
+      maxMemoryUsedMb: 40,
+      initDurationMs: 100,
+    }),
+  ).toBe(
+    'REPORT RequestId: id\tDuration: 1.23 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\tInit Duration: 100.00 ms\t\n',
+  );
+});
+
+test('the tail is the last 4096 bytes, base64', () => {
+  const text = `${'a'.repeat(5000)}END`;
+  const tail = Buffer.from(encodeLogTail(text), 'base64').toString();
+  expect(tail).toHaveLength(LOG_TAIL_BYTES);
+  expect(tail.endsWith('aEND')).toBe(true);
+  expect(Buffer.from(encodeLogTail('short'), 'base64').toString()).toBe('short');
+});
+
+test('per-function files; nothing logged reads as empty; writes stop after close', () => {
+  const store = new LogStore(root);
+  expect(store.readLogs('f')).toBe('');
+  store.append('f', 'one\n');
+  store.append('g/h', 'two\n');
+  expect(store.readLogs('f')).toBe('one\n');
+  expect(store.readLogs('g/h')).toBe('two\n');
+  store.close();
+  store.append('f', 'late\n');
+  expect(store.readLogs('f')).toBe('one\n');
+});
