@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PayloadTooLargeError } from './errors.js';
+import { newTraceId } from './event-context.js';
 
 /** Everything the event builders read from one HTTP request, read once. */
 export interface RequestSnapshot {
@@ -47,15 +48,42 @@ export async function readRequestSnapshot(req: IncomingMessage, limit: number): 
     chunks.push(chunk as Buffer);
   }
   const remote = req.socket.remoteAddress ?? '127.0.0.1';
+  const sourceIp = remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+  addGatewayHeaders(rawHeaders, sourceIp, req.socket.localPort ?? 0, time);
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     rawPath: rawPath.startsWith('/') ? rawPath : `/${rawPath}`,
     rawQuery,
     rawHeaders,
     body: Buffer.concat(chunks, size),
-    sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+    sourceIp,
     protocol: `HTTP/${req.httpVersion}`,
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : '',
     time,
   };
+}
+
+/**
+ * The headers API Gateway and function URLs add on the way in: the client address appended to
+ * `X-Forwarded-For`, the port and scheme it came in on (`http` locally), and an X-Ray trace id if none came.
+ */
+function addGatewayHeaders(
+  headers: Array<[string, string]>,
+  sourceIp: string,
+  port: number,
+  time: Date,
+): void {
+  const find = (name: string) => headers.findIndex(([k]) => k.toLowerCase() === name);
+  const xff = find('x-forwarded-for');
+  if (xff === -1) headers.push(['X-Forwarded-For', sourceIp]);
+  else headers[xff] = [headers[xff]?.[0] ?? 'X-Forwarded-For', `${headers[xff]?.[1]}, ${sourceIp}`];
+  for (const [name, value] of [
+    ['X-Forwarded-Port', String(port)],
+    ['X-Forwarded-Proto', 'http'],
+  ] as const) {
+    const at = find(name.toLowerCase());
+    if (at === -1) headers.push([name, value]);
+    else headers[at] = [name, value];
+  }
+  if (find('x-amzn-trace-id') === -1) headers.push(['X-Amzn-Trace-Id', newTraceId(time)]);
 }

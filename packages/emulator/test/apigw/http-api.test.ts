@@ -302,3 +302,19 @@ describe('createHttpApiFrontDoor (payload 1.0)', () => {
     expect((await fetch(url)).status).toBe(500);
   });
 });
+
+describe('headers the gateway adds', () => {
+  it('appends the client to X-Forwarded-For and sets port, scheme and a trace id', async () => {
+    const fake = fakeInvoke(() => ok);
+    const { url, port } = await serve(
+      createHttpApiFrontDoor({ functionName: 'fn', invoke: fake.invoke }),
+      cleanup,
+    );
+    await rawGet(url, '/', { 'x-forwarded-for': '203.0.113.9' });
+    const headers = fake.events[0]!.headers as Record<string, string>;
+    expect(headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(headers['x-forwarded-port']).toBe(String(port));
+    expect(headers['x-forwarded-proto']).toBe('http');
+    expect(headers['x-amzn-trace-id']).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+  });
+});
