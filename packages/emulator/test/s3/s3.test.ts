@@ -194,9 +194,17 @@ describe('S3 objects', () => {
       const Key = `sum-${ChecksumAlgorithm}`;
       // Streamed (trailer) and buffered (header) forms.
       await s3.send(
-        new PutObjectCommand({ Bucket: 'data', Key, Body: Readable.from([bytes]), ContentLength: bytes.length, ChecksumAlgorithm }),
+        new PutObjectCommand({
+          Bucket: 'data',
+          Key,
+          Body: Readable.from([bytes]),
+          ContentLength: bytes.length,
+          ChecksumAlgorithm,
+        }),
       );
-      await s3.send(new PutObjectCommand({ Bucket: 'data', Key: `${Key}-buf`, Body: bytes, ChecksumAlgorithm }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'data', Key: `${Key}-buf`, Body: bytes, ChecksumAlgorithm }),
+      );
       // GetObject validates the returned checksum (checksum mode ENABLED by default).
       const out = await s3.send(new GetObjectCommand({ Bucket: 'data', Key, ChecksumMode: 'ENABLED' }));
       expect(Buffer.from(await out.Body!.transformToByteArray()).equals(bytes)).toBe(true);
@@ -206,11 +214,16 @@ describe('S3 objects', () => {
 
   it('lets exactly one of two concurrent create-only puts win', async () => {
     const results = await Promise.allSettled(
-      ['a', 'b', 'c'].map((v) => s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'race', Body: v, IfNoneMatch: '*' }))),
+      ['a', 'b', 'c'].map((v) =>
+        s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'race', Body: v, IfNoneMatch: '*' })),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    expect(failures.map((f) => (f.reason as Error).name)).toEqual(['PreconditionFailed', 'PreconditionFailed']);
+    expect(failures.map((f) => (f.reason as Error).name)).toEqual([
+      'PreconditionFailed',
+      'PreconditionFailed',
+    ]);
   });
 
   it('serves byte ranges and refuses unsatisfiable ones', async () => {
@@ -364,6 +377,14 @@ describe('S3 objects', () => {
     expect(broken.status).toBe(400);
     expect(broken.body).toContain('<Code>InvalidRequest</Code>');
     expect((await getBytes('data', 'k')).toString()).toBe('original');
+  });
+
+  it('answers a malformed CreateBucket body with MalformedXML and creates nothing', async () => {
+    const res = await rawS3('PUT', '/new-bucket', {}, '<CreateBucketConfiguration><LocationConstraint>');
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('<Code>MalformedXML</Code>');
+    const listed = await s3.send(new ListBucketsCommand({}));
+    expect(listed.Buckets?.map((b) => b.Name)).toEqual(['data']);
   });
 
   it('keeps objects across a restart on the same state folder', async () => {

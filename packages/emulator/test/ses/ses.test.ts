@@ -130,6 +130,17 @@ describe('SES sending', () => {
     expect(text).toContain('Auto-Submitted: auto-replied');
   });
 
+  it('answers unknown or malicious outbox ids with 404', async () => {
+    for (const id of [
+      'nope',
+      '..%2F..%2Fses%2Fstate.json%00',
+      '0000000000000000-00000000-0000-0000-0000-000000000000-000000',
+    ]) {
+      const res = await fetch(`${server.endpoint}/_caprice/ses/outbox/${id}.eml`);
+      expect(res.status).toBe(404);
+    }
+  });
+
   it('takes Source and Destinations from the headers when not given', async () => {
     const raw = Buffer.from(
       'From: A <a@example.com>\r\nTo: b@example.org, C <c@example.org>\r\nCc: d@example.org\r\nSubject: hi\r\n\r\nbody\r\n',
