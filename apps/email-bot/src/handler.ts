@@ -125,8 +125,8 @@ export function createHandler(deps: HandlerDeps) {
       throw new MalformedMessageError(record.key, { cause });
     }
     lap('composeMs', t);
-    const recipient = reply.envelope.to[0]?.toLowerCase();
-    if (recipient !== decision.to) {
+    const recipient = reply.envelope.to[0];
+    if (recipient?.toLowerCase() !== decision.to) {
       // The policy vetted `decision.to`; never send anywhere else.
       log.log('warn', 'skipped', {
         messageId,
@@ -172,7 +172,8 @@ export function createHandler(deps: HandlerDeps) {
     try {
       replyMessageId = await mailbox.sendRawEmail({
         source: config.botAddress,
-        destinations: [decision.to],
+        // The builder's spelling of the approved address (local parts may be case-sensitive).
+        destinations: [recipient],
         raw: reply.raw,
         configurationSet: config.configurationSet,
       });
@@ -191,7 +192,7 @@ export function createHandler(deps: HandlerDeps) {
     lap('sendMs', t);
 
     try {
-      await mailbox.putMarker(record.bucket, markerKey, marker('sent', { replyMessageId, to: decision.to }));
+      await mailbox.putMarker(record.bucket, markerKey, marker('sent', { replyMessageId, to: recipient }));
     } catch (error) {
       // The reply is out and the claim still blocks a second one; only the marker's detail is missing.
       log.log('warn', 'marker-not-updated', { messageId, markerKey, error });
@@ -200,7 +201,7 @@ export function createHandler(deps: HandlerDeps) {
     log.log('info', 'replied', {
       messageId,
       decision: 'reply',
-      to: decision.to,
+      to: recipient,
       replyMessageId,
       truncated: reply.truncated,
       replyBytes: reply.raw.byteLength,
