@@ -19,6 +19,7 @@ describe('parseMessageIds', () => {
     expect(parseMessageIds('<a\r\nb@x.org>')).toEqual([]);
     expect(parseMessageIds('<ü@x.org>')).toEqual([]);
     expect(parseMessageIds(`<${'x'.repeat(300)}@x.org>`)).toEqual([]);
+    expect(parseMessageIds('<no-at-sign> <@x.org> <a@> <a@b@c>')).toEqual([]);
   });
 });
 

@@ -6,10 +6,13 @@ import { MAX_MESSAGE_ID_LENGTH, MAX_REFERENCES } from './constants.js';
 const MSG_ID_BODY = /^[\x21-\x7e]+$/;
 const MSG_ID_FORBIDDEN = /[<>"()\\]|=\?/;
 
+// RFC 5322 §3.6.4: msg-id = "<" id-left "@" id-right ">"; both sides are required.
+const ID_LEFT_AT_RIGHT = /^[^@]+@[^@]+$/;
+
 function isUsableId(body: string): boolean {
   return (
-    body.length > 0 &&
     body.length + 2 <= MAX_MESSAGE_ID_LENGTH &&
+    ID_LEFT_AT_RIGHT.test(body) &&
     MSG_ID_BODY.test(body) &&
     !MSG_ID_FORBIDDEN.test(body)
   );
@@ -17,8 +20,9 @@ function isUsableId(body: string): boolean {
 
 /**
  * Extracts the message IDs from a Message-ID / In-Reply-To / References value as mailparser gives it
- * (a string, or an array of strings for References), each as `<id>`. IDs that are malformed, non-ASCII
- * or too long to fit a header line are dropped rather than passed on.
+ * (a string, or an array of strings for References), each as `<id>`. IDs that are malformed (no single
+ * `@` between two non-empty parts, spaces, quotes, `=?`), non-ASCII or too long to fit a header line are
+ * dropped rather than passed on.
  *
  * @example
  * parseMessageIds('<a@example.org> <b@example.org>') // ['<a@example.org>', '<b@example.org>']
