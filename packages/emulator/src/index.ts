@@ -32,5 +32,12 @@ export {
   type ServiceHandler,
   type UnsignedRoute,
 } from './router.js';
-export { type Emulator, type EmulatorOptions, startEmulator } from './server.js';
+export {
+  type AdminRoute,
+  type Emulator,
+  type EmulatorExtension,
+  type EmulatorOptions,
+  type EmulatorParts,
+  startEmulator,
+} from './server.js';
 export { type ExtractedZip, type ExtractZipOptions, extractZip } from './zip/extract-zip.js';

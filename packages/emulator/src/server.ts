@@ -10,13 +10,44 @@ import {
 } from './control-plane/lambda-control-plane.js';
 import { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
 import { ListenError } from './errors.js';
-import { AwsServiceError } from './http/aws-error.js';
 import { sendJson } from './http/send-json.js';
-import { createDataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
-import type { DataPlaneOptions, LambdaDataPlaneHttp } from './lambda/types.js';
+import { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
+import type { DataPlaneOptions } from './lambda/types.js';
 import { createRouter, type ServiceHandler, type UnsignedRoute } from './router.js';
 import { CodeStore } from './store/code-store.js';
 import { LambdaStore } from './store/lambda-store.js';
+
+/** An endpoint of the emulator's own under `/_caprice/` (dashboards, outboxes…). */
+export interface AdminRoute {
+  /** e.g. `/_caprice/ses/` */
+  readonly pathPrefix: string;
+  readonly handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+}
+
+/** What an extension can use: the running emulator's parts (the data plane exists by then). */
+export interface EmulatorParts {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly stateDir: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly lambda: LambdaControlPlane;
+  readonly dataPlane: DataPlane;
+}
+
+/** Services an extension adds to the emulator's port (S3, SES, API Gateway front doors…). */
+export interface EmulatorExtension {
+  /** Keyed by SigV4 service name. */
+  readonly services?: Readonly<Record<string, ServiceHandler>>;
+  /** Unsigned requests with these path prefixes go to these services. */
+  readonly unsignedRoutes?: readonly UnsignedRoute[];
+  /** Service for unsigned requests no prefix claims (the last extension that sets it wins). */
+  readonly defaultService?: string;
+  readonly adminRoutes?: readonly AdminRoute[];
+  /** Called by `close()`, before the data plane stops. */
+  readonly close?: () => Promise<void>;
+}
 
 /** Options of {@link startEmulator}. Everything has a default. */
 export interface EmulatorOptions {
@@ -37,31 +68,25 @@ export interface EmulatorOptions {
   /** Size quotas; defaults are AWS's (50 MB zipped upload, 250 MB unzipped, 75 GB storage). */
   readonly limits?: Partial<LambdaLimits>;
   /** Builds the Lambda data plane; defaults to the real one (src/lambda/data-plane.ts). Tests inject fakes. */
-  readonly createDataPlane?: (options: DataPlaneOptions & DataPlaneTuning) => LambdaDataPlaneHttp;
+  readonly createDataPlane?: (options: DataPlaneOptions & DataPlaneTuning) => DataPlane;
   /**
    * Data-plane knobs (idle time, init timeout, default concurrency, platform environment…), passed through to
    * `createDataPlane`. Functions also get `AWS_ENDPOINT_URL` = the emulator's URL unless this sets it.
    */
   readonly dataPlane?: DataPlaneTuning;
-  /** More services keyed by SigV4 service name (`s3`, `ses`, …), next to the built-in `lambda`. */
+  /** Fixed extra services keyed by SigV4 service name, next to the built-in `lambda`. */
   readonly services?: Readonly<Record<string, ServiceHandler>>;
   /** Routes for unsigned requests of those services (Lambda's own path prefixes are always known). */
   readonly unsignedRoutes?: readonly UnsignedRoute[];
   /** Service for unsigned requests no prefix claims (e.g. 's3' for plain GETs of objects). */
   readonly defaultService?: string;
+  /** Services built from the running emulator's parts (they need the data plane or the control plane). */
+  readonly extensions?: readonly ((parts: EmulatorParts) => EmulatorExtension | Promise<EmulatorExtension>)[];
 }
 
 /** A running emulator. */
-export interface Emulator {
-  /** Endpoint for SDK clients, e.g. http://127.0.0.1:9000 */
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  /** Absolute state folder. */
-  readonly stateDir: string;
-  readonly lambda: LambdaControlPlane;
-  readonly dataPlane: LambdaDataPlaneHttp;
-  /** Stops accepting requests, closes open connections, stops every instance. */
+export interface Emulator extends EmulatorParts {
+  /** Stops accepting requests, closes open connections, stops extensions and every instance. */
   close(): Promise<void>;
 }
 
@@ -78,6 +103,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? 9000;
   const stateDir = path.resolve(options.stateDir ?? '.caprice');
+  const accountId = options.accountId ?? '000000000000';
+  const region = options.region ?? 'us-east-1';
   const limits: LambdaLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const tmp = path.join(stateDir, 'tmp');
   await rm(tmp, { recursive: true, force: true });
@@ -85,67 +112,61 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const code = new CodeStore(path.join(stateDir, 'code'), tmp, { maxUnzippedBytes: limits.unzippedBytes });
   let baseUrl = '';
-  // The data plane is made once the port is known (functions get AWS_ENDPOINT_URL); the routes reach it through
-  // this delegate, which answers 503 in the instant before (health says 503 too until then).
-  let plane: LambdaDataPlaneHttp | undefined;
-  const started = (): LambdaDataPlaneHttp => {
-    if (!plane)
-      throw new AwsServiceError(503, 'ServiceException', 'The emulator is starting; retry shortly.');
-    return plane;
-  };
-  const delegate: LambdaDataPlaneHttp = {
-    handleInvoke: (req, res, route) => started().handleInvoke(req, res, route),
-    invokeAsync: (name, payload, qualifier) => started().invokeAsync(name, payload, qualifier),
-    retire: (name) => plane?.retire(name),
-    close: async () => plane?.close(),
-  };
+  // The data plane is made once the port is known (functions get AWS_ENDPOINT_URL), and extensions after it.
+  // Until everything is in place, requests get 503 and health says "starting".
+  let plane: DataPlane | undefined;
+  let ready = false;
   const lambda = new LambdaControlPlane({
     store: new LambdaStore(path.join(stateDir, 'lambda')),
     code,
-    accountId: options.accountId ?? '000000000000',
-    defaultRegion: options.region ?? 'us-east-1',
+    accountId,
+    defaultRegion: region,
     createDelayMs: options.createDelayMs ?? 500,
     updateDelayMs: options.updateDelayMs ?? 500,
     limits,
     codeUrl: (hex) => `${baseUrl}/_caprice/code/${hex}.zip`,
     retire: (name) => plane?.retire(name),
   });
+
+  const adminRoutes: AdminRoute[] = [];
   const internal = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method === 'GET' && url.pathname === '/_caprice/health') {
-      sendJson(res, plane ? 200 : 503, { status: plane ? 'ok' : 'starting' });
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
       return true;
     }
     const zip = /^\/_caprice\/code\/([0-9a-f]{64})\.zip$/.exec(url.pathname);
     if (req.method === 'GET' && zip) {
-      const file = code.zipPath(zip[1]!);
-      const size = await stat(file).then(
-        (s) => s.size,
-        () => undefined,
-      );
-      if (size === undefined) {
-        sendJson(res, 404, { message: 'No stored code with that hash.' });
-      } else {
-        res.writeHead(200, { 'content-type': 'application/zip', 'content-length': size });
-        createReadStream(file).pipe(res);
-      }
+      await sendZip(res, code.zipPath(zip[1]!));
       return true;
     }
-    return false;
+    const admin = adminRoutes.find((r) => url.pathname.startsWith(r.pathPrefix));
+    if (!admin) return false;
+    await admin.handler(req, res, url);
+    return true;
   };
 
+  const services: Record<string, ServiceHandler> = { ...options.services };
+  const unsignedRoutes: UnsignedRoute[] = [
+    ...LAMBDA_PATH_PREFIXES.map((pathPrefix) => ({ pathPrefix, service: 'lambda' })),
+    ...(options.unsignedRoutes ?? []),
+  ];
+  let defaultService = options.defaultService;
   const router = createRouter({
-    services: {
-      lambda: createLambdaRoutes({ controlPlane: lambda, dataPlane: delegate, limits }),
-      ...options.services,
-    },
+    services,
     internal,
-    unsignedRoutes: [
-      ...LAMBDA_PATH_PREFIXES.map((pathPrefix) => ({ pathPrefix, service: 'lambda' })),
-      ...(options.unsignedRoutes ?? []),
-    ],
-    ...(options.defaultService === undefined ? {} : { defaultService: options.defaultService }),
+    unsignedRoutes,
+    get defaultService() {
+      return defaultService;
+    },
   });
-  const server = createServer(router);
+  const server = createServer((req, res) => {
+    if (ready || req.url?.startsWith('/_caprice/health')) {
+      router(req, res);
+      return;
+    }
+    req.resume();
+    sendJson(res, 503, { message: 'The emulator is starting; retry shortly.' });
+  });
   // Invokes can legitimately run for 900 s; Node's default 300 s request timeout would cut them.
   server.requestTimeout = 0;
 
@@ -163,37 +184,66 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const tuning: DataPlaneTuning = {
-    ...options.dataPlane,
-    platformEnvironment: { AWS_ENDPOINT_URL: baseUrl, ...options.dataPlane?.platformEnvironment },
+
+  const closers: (() => Promise<void>)[] = [];
+  const shutdown = async () => {
+    lambda.close();
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    for (const close of closers.reverse()) await close();
+    await plane?.close();
+    server.closeAllConnections();
+    await stopped;
   };
   try {
+    const tuning: DataPlaneTuning = {
+      ...options.dataPlane,
+      platformEnvironment: { AWS_ENDPOINT_URL: baseUrl, ...options.dataPlane?.platformEnvironment },
+    };
     plane = (options.createDataPlane ?? createDataPlane)({ ...tuning, resolver: lambda, stateDir, host });
+    services.lambda = createLambdaRoutes({ controlPlane: lambda, dataPlane: plane, limits });
+    const parts: EmulatorParts = {
+      url: baseUrl,
+      host,
+      port,
+      stateDir,
+      accountId,
+      region,
+      lambda,
+      dataPlane: plane,
+    };
+    for (const extend of options.extensions ?? []) {
+      const ext = await extend(parts);
+      if (ext.close) closers.push(ext.close);
+      Object.assign(services, ext.services);
+      unsignedRoutes.push(...(ext.unsignedRoutes ?? []));
+      adminRoutes.push(...(ext.adminRoutes ?? []));
+      if (ext.defaultService !== undefined) defaultService = ext.defaultService;
+    }
+    ready = true;
+    let closing: Promise<void> | undefined;
+    return {
+      ...parts,
+      close() {
+        closing ??= shutdown();
+        return closing;
+      },
+    };
   } catch (err) {
-    lambda.close();
-    server.close();
+    await shutdown().catch(() => undefined);
     throw err;
   }
-  const running = plane;
+}
 
-  let closing: Promise<void> | undefined;
-  return {
-    url: baseUrl,
-    host,
-    port,
-    stateDir,
-    lambda,
-    dataPlane: running,
-    close() {
-      closing ??= (async () => {
-        lambda.close();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await running.close();
-        server.closeAllConnections();
-        await stopped;
-      })();
-      return closing;
-    },
-  };
+async function sendZip(res: ServerResponse, file: string): Promise<void> {
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  if (size === undefined) {
+    sendJson(res, 404, { message: 'No stored code with that hash.' });
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/zip', 'content-length': size });
+  createReadStream(file).pipe(res);
 }

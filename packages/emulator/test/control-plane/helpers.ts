@@ -4,12 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
-import type {
-  DataPlaneOptions,
-  FunctionResolver,
-  InvokeRoute,
-  LambdaDataPlaneHttp,
-} from '../../src/lambda/types.js';
+import type { InvokeOptions, InvokeOutput } from '../../src/invoke/invoke-api.js';
+import type { DataPlane } from '../../src/lambda/data-plane.js';
+import type { DataPlaneOptions, FunctionResolver, InvokeRoute } from '../../src/lambda/types.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/server.js';
 
 export interface ZipEntry {
@@ -52,7 +49,7 @@ export function renameEntry(zip: Buffer, from: string, to: string): Buffer {
 }
 
 /** A data plane stand-in: records calls and answers invokes with what the resolver returned. */
-export class FakeDataPlane implements LambdaDataPlaneHttp {
+export class FakeDataPlane implements DataPlane {
   readonly retired: string[] = [];
   readonly invokes: InvokeRoute[] = [];
   closed = false;
@@ -75,6 +72,29 @@ export class FakeDataPlane implements LambdaDataPlaneHttp {
 
   async invokeAsync(): Promise<{ requestId: string }> {
     return { requestId: 'fake' };
+  }
+
+  async invoke(nameOrArn: string, _payload: Uint8Array, options?: InvokeOptions): Promise<InvokeOutput> {
+    const snapshot = this.#resolver.resolve(nameOrArn, options?.qualifier);
+    return {
+      statusCode: 200,
+      payload: Buffer.from(JSON.stringify(snapshot)),
+      executedVersion: snapshot.version,
+    } as InvokeOutput;
+  }
+
+  readLogs(): string {
+    return '';
+  }
+
+  logFile(functionName: string): string {
+    return `/nonexistent/${functionName}.log`;
+  }
+
+  async drainAsync(): Promise<void> {}
+
+  instances(): readonly { id: string; state: string; version: string; pgid: number }[] {
+    return [];
   }
 
   retire(functionName: string): void {

@@ -124,3 +124,47 @@ describe('emulator router', () => {
     ]);
   });
 });
+
+describe('emulator extensions', () => {
+  it('adds services, admin routes and a default service built from the running parts, and closes them', async () => {
+    // Prepare
+    let closed = false;
+    let partsUrl = '';
+    const t = await startTestEmulator({
+      extensions: [
+        (parts) => {
+          partsUrl = parts.url;
+          expect(parts.dataPlane).toBeDefined();
+          expect(parts.lambda).toBeDefined();
+          return {
+            services: { ses: async (_req, res) => sendJson(res, 200, { ses: true }) },
+            adminRoutes: [
+              {
+                pathPrefix: '/_caprice/ses/',
+                handler: async (_req, res, url) => sendJson(res, 200, { admin: url.pathname }),
+              },
+            ],
+            defaultService: 'ses',
+            close: async () => {
+              closed = true;
+            },
+          };
+        },
+      ],
+    });
+    try {
+      // Act
+      const signed = await call(t.emulator.url, 'POST', '/', { authorization: sig('ses') });
+      const admin = await call(t.emulator.url, 'GET', '/_caprice/ses/outbox');
+      const unsigned = await call(t.emulator.url, 'GET', '/anything');
+      // Assess
+      expect(partsUrl).toBe(t.emulator.url);
+      expect(JSON.parse(signed.body)).toEqual({ ses: true });
+      expect(JSON.parse(admin.body)).toEqual({ admin: '/_caprice/ses/outbox' });
+      expect(JSON.parse(unsigned.body)).toEqual({ ses: true });
+    } finally {
+      await t.close();
+    }
+    expect(closed).toBe(true);
+  });
+});
