@@ -1,4 +1,12 @@
 /** @module The API Gateway / function URL front door of the emulator. */
+export {
+  type AwsCors,
+  type AwsFunctionUrlConfig,
+  type AwsQuickCreateHttpApi,
+  corsFromAws,
+  functionUrlFromAws,
+  httpApiFromAws,
+} from './aws-config.js';
 export { type CorsConfiguration, type CorsPolicy, createCorsPolicy } from './cors.js';
 export { FrontDoorConfigError, MalformedResultError, PayloadTooLargeError } from './errors.js';
 export { buildEventV1, type EventV1Options } from './event-v1.js';
