@@ -141,8 +141,11 @@ describe('emailExtension on the emulator port', () => {
           Rule: { Name: 'x', Enabled: true, Actions: [{ LambdaAction: { FunctionArn: arn('stranger') } }] },
         }),
       )
-      .catch((e: { name: string }) => e);
-    expect(badRule.name).toBe('InvalidLambdaFunctionException');
+      .then(
+        () => undefined,
+        (e: { name: string }) => e,
+      );
+    expect(badRule?.name).toBe('InvalidLambdaFunctionException');
     await ses.send(
       new CreateReceiptRuleCommand({
         RuleSetName: 'main',
