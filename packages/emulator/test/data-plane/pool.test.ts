@@ -38,6 +38,8 @@ describe('instance pool', () => {
     mkdirSync(out, { recursive: true });
     h.define('reuse', { environment: { OUT: out }, bootstrap: pidBootstrap() });
     const a = await (await h.invoke('reuse')).text();
+    // The instance is reusable once its runtime is back on /next (as on AWS).
+    await waitFor(() => h.dataPlane.instances('reuse')[0]?.state === 'idle');
     const b = await (await h.invoke('reuse')).text();
     expect(b).toBe(a);
     // Once the runtime is back on /next, the warm instance is the one that takes "hold".
@@ -117,6 +119,15 @@ describe('instance pool', () => {
       ),
     );
     expect(((await res.json()) as { errorType: string }).errorType).toBe('Runtime.InvalidEntrypoint');
+  });
+
+  test('a bootstrap that is not executable → Runtime.InvalidEntrypoint (permission denied)', async () => {
+    const s = h.define('noexec', { files: { bootstrap: '#!/bin/sh\n' } });
+    const res = await h.invoke('noexec');
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    const body = (await res.json()) as { errorType: string; errorMessage: string };
+    expect(body.errorType).toBe('Runtime.InvalidEntrypoint');
+    expect(body.errorMessage).toContain(`fork/exec ${s.codeDir}/bootstrap: permission denied`);
   });
 
   test('over MemorySize → killed, Runtime.OutOfMemory; REPORT shows Max Memory Used', async () => {
