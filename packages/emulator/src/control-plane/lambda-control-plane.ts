@@ -157,12 +157,9 @@ export class LambdaControlPlane implements FunctionResolver {
     const ref = parseFunctionRef(nameOrArn);
     const q = mergeQualifier(ref, qualifier);
     const record = this.#getRecord(ref.name, q);
-    let config: FunctionVersionRecord;
-    if (q === undefined || q === '$LATEST') {
-      config = record.live ?? record.latest;
-    } else {
-      config = this.#configFor(record, q);
-    }
+    let config = this.#configFor(record, q);
+    // While $LATEST is being updated, its invokes (directly or through an alias) still run the previous config.
+    if (config === record.latest && record.live) config = record.live;
     const { accountId } = this.#o;
     return {
       functionName: record.name,
