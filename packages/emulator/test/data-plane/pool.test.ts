@@ -65,6 +65,37 @@ describe('instance pool', () => {
     expect(h.dataPlane.instances('retire')).toHaveLength(1);
   });
 
+  test('an instance of an old revision finishes its current invoke, then stops', async () => {
+    const out = join(h.root, 'retire-busy');
+    mkdirSync(out, { recursive: true });
+    h.define('retire-busy', { environment: { OUT: out }, bootstrap: pidBootstrap() });
+    const held = h.invoke('retire-busy', '"hold"');
+    await waitFor(() => h.dataPlane.instances('retire-busy')[0]?.state === 'busy');
+    const [old] = h.dataPlane.instances('retire-busy');
+    h.define('retire-busy', { environment: { OUT: out }, bootstrap: echoBootstrap(`'"v2"'`) });
+    expect(await (await h.invoke('retire-busy')).text()).toBe('"v2"');
+    expect(alive(old?.pgid ?? 0)).toBe(true);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(out, 'go'), '');
+    expect(await (await held).text()).toBe(String(old?.pgid));
+    await waitFor(() => !alive(old?.pgid ?? 0));
+    expect(h.dataPlane.instances('retire-busy').map((i) => i.id)).not.toContain(old?.id);
+  });
+
+  test('programmatic invoke() passes Cognito identity and client context to the runtime', async () => {
+    h.define('identity', {
+      bootstrap: `${SH_PRELUDE}\nwhile true; do next; respond "{\\"id\\":$(hdr lambda-runtime-cognito-identity),\\"ctx\\":$(hdr lambda-runtime-client-context)}"; done\n`,
+    });
+    const identity = '{"cognitoIdentityId":"us-east-1:abc","cognitoIdentityPoolId":"us-east-1:pool"}';
+    const out = await h.dataPlane.invoke('identity', Buffer.from('{}'), {
+      cognitoIdentity: identity,
+      clientContext: '{"c":1}',
+    });
+    expect(out.statusCode).toBe(200);
+    expect(JSON.parse(out.payload.toString())).toEqual({ id: JSON.parse(identity), ctx: { c: 1 } });
+    expect(out.log).toContain(`START RequestId: ${out.requestId}`);
+  });
+
   test('retire() stops idle instances of a function (after an update or delete)', async () => {
     h.define('retire2', { bootstrap: echoBootstrap() });
     await (await h.invoke('retire2')).text();
