@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmulatorError } from '../errors.js';
 import type { FunctionSnapshot } from '../lambda/types.js';
@@ -48,6 +48,8 @@ export class InstancePool {
 
   constructor(opts: InstancePoolOptions) {
     this.#opts = opts;
+    // Scratch folders of instances from an earlier run (killed emulator) are garbage.
+    rmSync(join(opts.stateDir, 'instances'), { recursive: true, force: true });
     mkdirSync(join(opts.stateDir, 'instances'), { recursive: true });
     this.#reaper = setInterval(() => this.#reapIdle(), Math.max(50, Math.min(opts.idleTimeoutMs, 30_000)));
     this.#reaper.unref();

@@ -62,6 +62,13 @@ export interface InstanceOptions {
 
 export type InstanceState = 'new' | 'init' | 'idle' | 'busy' | 'stopping' | 'dead';
 
+/** Go's wording for exec failures, as Lambda reports them. */
+const SPAWN_ERRORS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  ENOENT: 'no such file or directory',
+  ENOEXEC: 'exec format error',
+};
+
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
@@ -218,7 +225,7 @@ export class Instance {
       this.#resolveInit({
         ok: false,
         errorType: 'Runtime.InvalidEntrypoint',
-        message: `fork/exec ${bootstrap}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`,
+        message: `fork/exec ${bootstrap}: ${SPAWN_ERRORS[err.code ?? ''] ?? err.message}`,
         timedOut: false,
       });
       this.#onRuntimeExit(null, null);

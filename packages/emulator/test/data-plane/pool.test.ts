@@ -161,6 +161,13 @@ describe('instance pool', () => {
     expect(body.errorMessage).toContain(`fork/exec ${s.codeDir}/bootstrap: permission denied`);
   });
 
+  test('a bootstrap whose interpreter does not exist → Runtime.InvalidEntrypoint (no such file or directory)', async () => {
+    const s = h.define('badshebang', { bootstrap: '#!/nonexistent/interpreter\n' });
+    const body = (await (await h.invoke('badshebang')).json()) as { errorType: string; errorMessage: string };
+    expect(body.errorType).toBe('Runtime.InvalidEntrypoint');
+    expect(body.errorMessage).toContain(`fork/exec ${s.codeDir}/bootstrap: no such file or directory`);
+  });
+
   test('over MemorySize → killed, Runtime.OutOfMemory; REPORT shows Max Memory Used', async () => {
     h.define('hog', {
       memorySize: 128,
