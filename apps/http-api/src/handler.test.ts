@@ -220,6 +220,14 @@ describe('createHandler', () => {
       expect(result.headers?.['access-control-allow-origin']).toBeUndefined();
     });
 
+    it('adds Access-Control-Allow-Origin to client errors too, so the page can read them', async () => {
+      const event = v2('GET', 'seed=x');
+      (event.headers as Record<string, string>).origin = 'https://app.example.com';
+      const result = await setup({ corsOrigins: ['https://app.example.com'] }).run(event);
+      expect(result.statusCode).toBe(400);
+      expect(result.headers?.['access-control-allow-origin']).toBe('https://app.example.com');
+    });
+
     it('adds Access-Control-Allow-Origin to a GET from an allowed origin, "*" when configured', async () => {
       const event = v2('GET', 'text=a');
       (event.headers as Record<string, string>).origin = 'https://app.example.com';

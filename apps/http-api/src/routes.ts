@@ -32,15 +32,15 @@ export interface RoutesOptions {
 }
 
 /**
- * Creates the request handler. Client mistakes are thrown as {@link HttpError}; the caller turns errors into
- * responses (so a 500's details can be logged with the request id there).
+ * Creates the request handler. Client mistakes ({@link HttpError} with `expose`) are answered here, with CORS
+ * headers; anything else is thrown, so the caller can log it with the request id and answer a generic 500.
  * @example
  * const routes = createRoutes({ capitalize: randomCapitalize });
  * const res = await routes(new Request('https://x/?text=hi&seed=1'));
  */
 export function createRoutes(options: RoutesOptions): (req: Request) => Promise<Response> {
   const cors = createCors(options.corsOrigins ?? []);
-  return async (req) => {
+  const route = async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     if (!ROUTE_PATHS.includes(path)) {
@@ -50,9 +50,9 @@ export function createRoutes(options: RoutesOptions): (req: Request) => Promise<
       case 'OPTIONS':
         return cors.preflight(req);
       case 'GET':
-        return cors.decorate(req, respond(options.capitalize, readQuery(url.searchParams)));
+        return respond(options.capitalize, readQuery(url.searchParams));
       case 'POST':
-        return cors.decorate(req, respond(options.capitalize, await readJsonBody(req)));
+        return respond(options.capitalize, await readJsonBody(req));
       default:
         throw new HttpError(
           405,
@@ -62,6 +62,16 @@ export function createRoutes(options: RoutesOptions): (req: Request) => Promise<
             headers: { allow: ALLOWED_METHODS.join(', ') },
           },
         );
+    }
+  };
+  return async (req) => {
+    try {
+      const res = await route(req);
+      return req.method === 'OPTIONS' ? res : cors.decorate(req, res);
+    } catch (err) {
+      // Client errors carry CORS headers too, so a browser page can read why its request failed.
+      if (err instanceof HttpError && err.expose) return cors.decorate(req, err.toResponse());
+      throw err;
     }
   };
 }
