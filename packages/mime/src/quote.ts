@@ -10,12 +10,15 @@ import { toWellFormed } from './header-text.js';
  * normalizeBody('a\nb\rc') // 'a\r\nb\r\nc'
  */
 export function normalizeBody(text: string): string {
+  let body = toWellFormed(text);
   // A leading byte-order mark is dropped: decoders (iconv-lite in mailparser) strip it on the way in,
   // and it means nothing in a UTF-8 body.
-  return toWellFormed(text)
-    .replace(/^\uFEFF+/, '')
-    .replace(/\r\n|\r|\n/g, '\r\n');
+  if (body.charCodeAt(0) === 0xfeff) body = body.replace(/^\uFEFF+/, '');
+  // Test before replacing: a body that already uses CRLF (the common case) is then not copied.
+  return BARE_LINE_BREAK.test(body) ? body.replace(/\r\n|\r|\n/g, '\r\n') : body;
 }
+
+const BARE_LINE_BREAK = /\r(?!\n)|(?<!\r)\n/;
 
 /** The parts of the original message quoting reads (a mailparser `ParsedMail` fits). */
 export interface QuoteSource extends AddressSource {
