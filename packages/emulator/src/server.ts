@@ -10,6 +10,7 @@ import {
 } from './control-plane/lambda-control-plane.js';
 import { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
 import { ListenError } from './errors.js';
+import { sendAwsJsonError } from './http/aws-error.js';
 import { sendJson } from './http/send-json.js';
 import { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 import type { DataPlaneOptions } from './lambda/types.js';
@@ -165,7 +166,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     req.resume();
-    sendJson(res, 503, { message: 'The emulator is starting; retry shortly.' });
+    sendAwsJsonError(res, 503, 'ServiceException', 'The emulator is starting; retry shortly.');
   });
   // Invokes can legitimately run for 900 s; Node's default 300 s request timeout would cut them.
   server.requestTimeout = 0;
