@@ -140,6 +140,35 @@ describe('createFunctionUrlFrontDoor (RESPONSE_STREAM)', () => {
     expect(await res.text()).toBe('hello world');
   });
 
+  it('answers 502 when the prelude is malformed, and cuts the connection on a mid-stream error', async () => {
+    const streams: Record<string, AsyncIterable<Uint8Array>> = {
+      '/bad-prelude': (async function* () {
+        yield Buffer.concat([Buffer.from('{not json'), Buffer.alloc(8)]);
+      })(),
+      '/mid-stream': (async function* () {
+        yield Buffer.from('partial');
+        throw new Error('handler crashed');
+      })(),
+    };
+    const door = createFunctionUrlFrontDoor({
+      functionName: 'f',
+      invoke: fakeInvoke(() => null).invoke,
+      invokeMode: 'RESPONSE_STREAM',
+      invokeStreaming: async (_name, payload) => {
+        const event = JSON.parse(payload.toString()) as { rawPath: string };
+        const contentType = event.rawPath === '/bad-prelude' ? HTTP_INTEGRATION_CONTENT_TYPE : 'text/plain';
+        return { contentType, body: streams[event.rawPath]! };
+      },
+      onIntegrationError: () => {},
+    });
+    const { url } = await serve(door, cleanup);
+    const bad = await fetch(`${url}/bad-prelude`);
+    expect(bad.status).toBe(502);
+    const cut = await fetch(`${url}/mid-stream`);
+    expect(cut.status).toBe(200);
+    await expect(cut.text()).rejects.toThrow();
+  });
+
   it('needs an invokeStreaming function', () => {
     expect(() =>
       createFunctionUrlFrontDoor({
