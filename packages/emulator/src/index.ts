@@ -1,4 +1,15 @@
 /** @module @caprice/emulator — AWS's side, locally: Lambda (control plane, Runtime API, Invoke) and more. */
+
+export {
+  createFunctionUrlFrontDoor,
+  createHttpApiFrontDoor,
+  createRestApiFrontDoor,
+  type FrontDoor,
+  type FunctionUrlFrontDoorOptions,
+  type HttpApiFrontDoorOptions,
+  type ListeningFrontDoor,
+  type RestApiFrontDoorOptions,
+} from './apigw/index.js';
 export {
   DEFAULT_LIMITS,
   LambdaControlPlane,
@@ -6,6 +17,7 @@ export {
   type LambdaLimits,
 } from './control-plane/lambda-control-plane.js';
 export { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
+export { type EmailExtensionOptions, emailExtension } from './email/email-extension.js';
 export {
   EmulatorError,
   ListenError,
@@ -14,6 +26,7 @@ export {
   UnzippedSizeError,
 } from './errors.js';
 export { AwsServiceError, sendAwsJsonError } from './http/aws-error.js';
+export { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 export type {
   DataPlaneOptions,
   FunctionResolver,

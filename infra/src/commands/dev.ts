@@ -1,0 +1,268 @@
+/**
+ * `caprice dev`: the whole system on one machine. Builds what is stale, starts the emulator (Lambda, S3, SES,
+ * SMTP), deploys the stack to it through the same deploy code as AWS, opens the HTTP API front door and the
+ * dashboard, then watches the sources and pushes every rebuilt bundle through UpdateFunctionCode.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESClient } from '@aws-sdk/client-ses';
+import {
+  createHttpApiFrontDoor,
+  type DataPlane,
+  type Emulator,
+  emailExtension,
+  type ListeningFrontDoor,
+  startEmulator,
+} from '@caprice/emulator';
+import { startDashboard } from '../dashboard/server.js';
+import { createStateReader } from '../dashboard/state.js';
+import { loadArtifacts } from '../deploy/artifacts.js';
+import { deployStack } from '../deploy/deploy.js';
+import { deployEmailTrigger } from '../deploy/email-trigger.js';
+import { DeployError } from '../deploy/errors.js';
+import { runDemo } from '../dev/demo.js';
+import { type AppWatcher, watchApps } from '../dev/watch.js';
+import { defineStack, type Stack } from '../stack.js';
+
+export interface DevOptions {
+  /** The workspace root (where apps/ and packages/ are). */
+  readonly root: string;
+  readonly host?: string;
+  /** Emulator port (every AWS API). Default 9000. */
+  readonly port?: number;
+  /** HTTP API front door port. Default 3000. */
+  readonly apiPort?: number;
+  /** SMTP door port. Default 2525. */
+  readonly smtpPort?: number;
+  /** Dashboard port. Default 9001. */
+  readonly dashboardPort?: number;
+  readonly stateDir?: string;
+  /** Run turbo to build stale zips first. Default true. */
+  readonly build?: boolean;
+  /** Rebuild and redeploy on source changes. Default true. */
+  readonly watch?: boolean;
+  /** Send a sample mail and call the API once ready. */
+  readonly demo?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly log?: (line: string) => void;
+}
+
+export interface DevStack {
+  readonly stack: Stack;
+  readonly emulator: Emulator;
+  readonly endpoints: {
+    readonly emulator: string;
+    readonly api: string;
+    readonly smtp: string;
+    readonly bot: string;
+    readonly dashboard: string;
+  };
+  close(): Promise<void>;
+}
+
+/** Credentials for the emulator, which checks no signature; never real ones, so nothing real can leak. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'caprice-local', secretAccessKey: 'caprice-local' };
+
+/** Runs `turbo run zip` for the layer and both apps; turbo's cache makes this a no-op when nothing changed. */
+export async function buildZips(root: string, log: (line: string) => void): Promise<void> {
+  const turbo = path.join(root, 'node_modules', '.bin', 'turbo');
+  const args = [
+    'run',
+    'zip',
+    '--filter=@caprice/runtime',
+    '--filter=@caprice/http-api',
+    '--filter=@caprice/email-bot',
+  ];
+  log(`build: turbo ${args.join(' ')}`);
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(turbo, [...args, '--output-logs=errors-only'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) {
+    throw new DeployError(`Building the zips failed (turbo exited ${code}):\n${output.join('').trim()}`);
+  }
+}
+
+/** Starts the local stack; resolves once every endpoint answers. */
+export async function startDev(options: DevOptions): Promise<DevStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? '127.0.0.1';
+  const stack = defineStack(options.env ?? process.env);
+  const started = performance.now();
+  if (options.build ?? true) await buildZips(options.root, log);
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        log(`dev: stopping failed: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    let smtpAddress = '';
+    const emulator = await startEmulator({
+      host,
+      port: options.port ?? 9000,
+      stateDir: options.stateDir ?? path.join(options.root, '.caprice'),
+      accountId: stack.account,
+      region: stack.region,
+      // Short state transitions: a save reaches the function in well under a second.
+      createDelayMs: 50,
+      updateDelayMs: 50,
+      extensions: [
+        emailExtension({
+          smtpPort: options.smtpPort ?? 2525,
+          onReady: ({ smtp }) => {
+            smtpAddress = `${smtp.host}:${smtp.port}`;
+          },
+          onError: (error, where) => log(`emulator ${where}: ${(error as Error).message}`),
+        }),
+      ],
+    });
+    closers.push(() => emulator.close());
+
+    const clientConfig = { endpoint: emulator.url, region: stack.region, credentials: LOCAL_CREDENTIALS };
+    const lambda = new LambdaClient(clientConfig);
+    const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    const ses = new SESClient(clientConfig);
+    closers.push(async () => {
+      lambda.destroy();
+      s3.destroy();
+      ses.destroy();
+    });
+
+    const deployed = await deployStack({
+      stack,
+      lambda,
+      artifacts: await loadArtifacts(options.root, stack),
+      log: (line) => log(`deploy: ${line}`),
+      maxWaitSeconds: 30,
+    });
+    const email = stack.triggers.email;
+    const emailFn = deployed.functions.find((f) => f.name === email?.function);
+    if (email && emailFn) {
+      await deployEmailTrigger(
+        stack,
+        emailFn.arn,
+        { lambda, s3, ses },
+        { log: (line) => log(`deploy: ${line}`) },
+      );
+    }
+
+    const dataPlane = emulator.dataPlane as DataPlane;
+    let api: ListeningFrontDoor | undefined;
+    const http = stack.triggers.http;
+    if (http) {
+      api = await createHttpApiFrontDoor({
+        functionName: http.function,
+        region: stack.region,
+        accountId: stack.account,
+        ...(http.corsOrigins.length ? { cors: { allowOrigins: [...http.corsOrigins] } } : {}),
+        invoke: async (name, payload) => {
+          const out = await dataPlane.invoke(name, payload);
+          if (out.statusCode !== 200) throw new DeployError(`Invoke of ${name} returned ${out.statusCode}`);
+          return { payload: out.payload, ...(out.functionError ? { functionError: out.functionError } : {}) };
+        },
+        onIntegrationError: (entry) => log(`api: ${entry.functionName}: ${entry.message}`),
+      }).listen({ host, port: options.apiPort ?? 3000 });
+      const door = api;
+      closers.push(() => door.close());
+    }
+
+    const [smtpHost, smtpPort] = [
+      smtpAddress.split(':')[0] ?? host,
+      Number(smtpAddress.split(':')[1] ?? 2525),
+    ];
+    const botAddress = email?.recipients[0] ?? '';
+    const outboxUrl = `${emulator.url}/_caprice/ses/outbox`;
+    const endpoints = {
+      emulator: emulator.url,
+      api: api?.url ?? '',
+      smtp: smtpAddress,
+      bot: botAddress,
+      dashboard: '',
+    };
+    const dashboard = await startDashboard({
+      host,
+      port: options.dashboardPort ?? 9001,
+      readState: createStateReader({
+        lambda,
+        readLog: async (name) => dataPlane.readLogs(name),
+        warmInstances: () =>
+          Object.fromEntries(
+            stack.functions.map((f) => [
+              f.name,
+              dataPlane.instances(f.name).filter((i) => i.state !== 'stopped').length,
+            ]),
+          ),
+        outboxUrl,
+        ...(email ? { emailFunction: email.function } : {}),
+        endpoints: { API: endpoints.api, SMTP: smtpAddress, Bot: botAddress, 'AWS endpoint': emulator.url },
+      }),
+      ...(api ? { apiUrl: api.url } : {}),
+      smtp: { host: smtpHost, port: smtpPort },
+      botAddress,
+      outboxUrl,
+      log,
+    });
+    closers.push(() => dashboard.close());
+    endpoints.dashboard = dashboard.url;
+
+    let watcher: AppWatcher | undefined;
+    if (options.watch ?? true) {
+      watcher = await watchApps({
+        root: options.root,
+        apps: stack.functions.map((f) => ({ app: f.app, functionName: f.name })),
+        log,
+        onUpdate: async (app) => {
+          await deployStack({
+            stack,
+            lambda,
+            artifacts: await loadArtifacts(options.root, stack),
+            only: [app.functionName],
+            maxWaitSeconds: 30,
+          });
+        },
+      });
+      const w = watcher;
+      closers.push(() => w.close());
+    }
+
+    log('');
+    log(`Caprice is running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s):`);
+    log(`  HTTP API     ${endpoints.api}/?text=hello`);
+    log(`  SMTP         ${endpoints.smtp}  → mail ${endpoints.bot}`);
+    log(`  Dashboard    ${endpoints.dashboard}`);
+    log(`  AWS APIs     ${endpoints.emulator}  (AWS_ENDPOINT_URL; any credentials)`);
+    log(
+      `  Watching     ${watcher ? 'apps/ and packages/ — saving a file redeploys the functions that use it' : 'off'}`,
+    );
+    log('Press Ctrl-C to stop.');
+
+    if (options.demo) {
+      log('');
+      log('Demo:');
+      await runDemo(
+        { apiUrl: endpoints.api, smtp: { host: smtpHost, port: smtpPort }, botAddress, outboxUrl },
+        log,
+      );
+    }
+    return { stack, emulator, endpoints, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
