@@ -11,15 +11,8 @@ const fn = readFunctionEnvironment({
 
 function hooks() {
   const calls: Array<[unknown, unknown]> = [];
-  let waits = true;
-  const h: CompletionHooks = {
-    complete: (e, r) => calls.push([e, r]),
-    getWaits: () => waits,
-    setWaits: (v) => {
-      waits = v;
-    },
-  };
-  return { h, calls, getWaits: () => waits };
+  const h: CompletionHooks = { complete: (e, r) => calls.push([e, r]) };
+  return { h, calls };
 }
 
 describe('buildContext', () => {
@@ -58,11 +51,10 @@ describe('buildContext', () => {
     expect(ctx.getRemainingTimeInMillis()).toBe(3500);
   });
 
-  it('routes callbackWaitsForEmptyEventLoop and succeed/fail/done to the hooks', () => {
-    const { h, calls, getWaits } = hooks();
+  it('defaults callbackWaitsForEmptyEventLoop to true and routes succeed/fail/done to the hooks', () => {
+    const { h, calls } = hooks();
     const ctx = buildContext({ 'lambda-runtime-deadline-ms': '0' }, fn, h);
-    ctx.callbackWaitsForEmptyEventLoop = false;
-    expect(getWaits()).toBe(false);
+    expect(ctx.callbackWaitsForEmptyEventLoop).toBe(true);
     ctx.succeed(1);
     ctx.fail(new Error('e'));
     ctx.fail(undefined);

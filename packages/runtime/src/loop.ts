@@ -182,7 +182,6 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
 
   const runBuffered = (invocation: Invocation, requestId: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      let waits = true;
       const settle = (p: Promise<void>): void => {
         p.then(resolve, reject);
       };
@@ -200,7 +199,7 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
           }
           invoke.completed = true;
           if (error === null || error === undefined) {
-            if (!immediate && waits) {
+            if (!immediate && context?.callbackWaitsForEmptyEventLoop !== false) {
               invoke.deferred = () => settle(post(requestId, null, result));
               return;
             }
@@ -218,15 +217,11 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
       };
       current = invoke;
       let event: unknown;
-      let context: ReturnType<typeof buildContext>;
+      let context: ReturnType<typeof buildContext> | undefined;
       try {
         event = JSON.parse(invocation.body.toString('utf8'));
         context = buildContext(invocation.headers, fn, {
           complete: (error, result) => invoke.complete(error, result, true),
-          getWaits: () => waits,
-          setWaits: (value) => {
-            waits = value;
-          },
         });
       } catch (err) {
         invoke.complete(err, null, true);
@@ -286,11 +281,8 @@ export async function startRuntime(options: StartRuntimeOptions): Promise<void> 
     current = invoke;
     try {
       const event = JSON.parse(invocation.body.toString('utf8'));
-      const context = buildContext(invocation.headers, fn, {
-        complete: () => {},
-        getWaits: () => false,
-        setWaits: () => {},
-      });
+      const context = buildContext(invocation.headers, fn, { complete: () => {} });
+      context.callbackWaitsForEmptyEventLoop = false;
       const returned = handler(event, writer, context);
       if (!isThenable(returned)) throw new Error('Streaming does not support non-async handlers.');
       await Promise.race([returned, finished]);
