@@ -71,7 +71,7 @@ export function tempStateDir(): { dir: string; cleanup(): void } {
 }
 
 /** Waits until `check` passes (events are queued right after the response is written). */
-export async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
   const start = Date.now();
   for (;;) {
     try {
