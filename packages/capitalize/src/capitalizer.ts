@@ -14,7 +14,7 @@
  * @module
  */
 
-import { HIGH_SURROGATE_ENTRY, planeTable } from './case-table.js';
+import { HIGH_SURROGATE_ENTRY, type PlaneTable, planeTable } from './case-table.js';
 import { CapitalizeRangeError, CapitalizeTypeError } from './errors.js';
 import { createSfc32, normalizeSeed, type Seed, type Sfc32 } from './prng.js';
 
@@ -52,7 +52,13 @@ const MODE_CONSTANT = 3;
 
 /** Up to this many UTF-16 units, text goes through a reused scratch buffer instead of fresh memory. */
 const SMALL_INPUT = 256;
-/** Prefix length checked first by {@link isAscii}. */
+/**
+ * Long inputs are processed in blocks of this many words / units, so the kernels are entered often enough to be
+ * optimized as whole functions. (A single long loop gets on-stack-replaced before its exit code has run; V8 then
+ * deoptimizes at every exit and re-enters the same OSR code, which measured ~3× slower.)
+ */
+const BLOCK = 16384;
+/** Prefix length checked first by {@link asciiPrefix}. */
 const ASCII_PROBE = 1024;
 /** `String.fromCharCode.apply` argument-count limit used by the non-Node fallback. */
 const FROM_CHAR_CODE_CHUNK = 8192;
@@ -63,7 +69,7 @@ type NodeBuffer = {
 };
 type NodeBufferInstance = {
   [index: number]: number;
-  write(s: string, offset: number, encoding: 'latin1' | 'utf16le'): number;
+  write(s: string, offset: number, encoding: 'utf8' | 'utf16le'): number;
   toString(encoding: 'latin1' | 'utf16le', start: number, end: number): string;
 };
 
@@ -98,7 +104,8 @@ for (let pattern = 0; pattern < 16; pattern++) {
 
 /** Validates options once and returns the decision state. */
 function resolveOptions(options: unknown, parameter: string) {
-  if (options === undefined) return { mode: MODE_BITS, probability: 0.5, rng: createSfc32(undefined) };
+  if (options === undefined)
+    return { mode: MODE_BITS, probability: 0.5, rng: createSfc32(undefined), random: undefined };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new CapitalizeTypeError(
       parameter,
@@ -128,12 +135,14 @@ function resolveOptions(options: unknown, parameter: string) {
       random,
     );
   }
-  if (probability === 0 || probability === 1) return { mode: MODE_CONSTANT, probability, rng: undefined };
+  if (probability === 0 || probability === 1) {
+    return { mode: MODE_CONSTANT, probability, rng: undefined, random: undefined };
+  }
   if (random !== undefined) {
     return { mode: MODE_CALLBACK, probability, rng: undefined, random: random as () => number };
   }
   const rng = createSfc32(seedText);
-  return { mode: probability === 0.5 ? MODE_BITS : MODE_THRESHOLD, probability, rng };
+  return { mode: probability === 0.5 ? MODE_BITS : MODE_THRESHOLD, probability, rng, random: undefined };
 }
 
 /**
@@ -146,9 +155,11 @@ export class CapitalizerImpl implements Capitalizer {
   private readonly threshold: number;
   private readonly rng: Sfc32 | undefined;
   private readonly random: (() => number) | undefined;
-  /** Unused random bits (MODE_BITS), least significant first, and how many there are. */
-  private bits = 0;
-  private bitCount = 0;
+  /**
+   * Unused random bits (MODE_BITS), least significant first, in `[0]`, and how many there are in `[1]`. A typed
+   * array for the same reason as the generator's state (see `Sfc32`).
+   */
+  private readonly bitState = new Int32Array(2);
   private pendingHigh = '';
   private readonly bufferPaths: boolean;
 
@@ -162,7 +173,7 @@ export class CapitalizerImpl implements Capitalizer {
     this.probability = resolved.probability;
     this.threshold = resolved.probability * 4294967296;
     this.rng = resolved.rng;
-    this.random = 'random' in resolved ? resolved.random : undefined;
+    this.random = resolved.random;
   }
 
   push(chunk: string): string {
@@ -191,8 +202,18 @@ export class CapitalizerImpl implements Capitalizer {
     if (n === 0) return text;
     if (!this.bufferPaths) return this.capitalizeArray(text);
     if (n <= SMALL_INPUT) return this.capitalizeSmall(text);
-    if (this.mode === MODE_BITS && isAscii(text)) return this.capitalizeAscii(text);
-    return this.capitalizeUtf16Buffer(text, 0);
+    if (this.mode === MODE_BITS && asciiPrefix(text)) {
+      // One pass both checks and copies: UTF-8 of ASCII is the ASCII bytes, and anything else needs more than n
+      // bytes, so with 4 bytes of slack `written === n` exactly when the whole text is ASCII.
+      const words = (n + 3) >>> 2;
+      const memory = new ArrayBuffer((words + 1) << 2);
+      const bytes = NodeBufferClass!.from(memory);
+      if (bytes.write(text, 0, 'utf8') === n) {
+        this.capitalizeAsciiWords(new Uint32Array(memory), words);
+        return bytes.toString('latin1', 0, n);
+      }
+    }
+    return this.capitalizeUtf16Buffer(text);
   }
 
   /** One decision for modes other than MODE_BITS; 1 = upper case. */
@@ -213,61 +234,41 @@ export class CapitalizerImpl implements Capitalizer {
   }
 
   /**
-   * Short strings: ASCII goes byte by byte into a reused latin1 scratch buffer (no case table needed, so an
-   * ASCII-only process never builds one); from the first non-ASCII unit on, the rest takes the UTF-16 path.
+   * Short strings go through a reused scratch buffer (fresh ArrayBuffers cost more than the work itself here).
+   * ASCII at probability 0.5 takes the SWAR kernel without ever building the case table, so an ASCII-only process
+   * never pays for it.
    */
   private capitalizeSmall(text: string): string {
     const n = text.length;
-    // A user `random` could re-enter us while the shared scratch buffer is in use.
-    const bytes = this.mode === MODE_CALLBACK ? newBuffer(n) : smallScratch();
-    const bitsMode = this.mode === MODE_BITS;
-    const rng = this.rng;
-    let bits = this.bits;
-    let bitCount = this.bitCount;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) break;
-      if (((c | 0x20) - 0x61) >>> 0 >= 26) {
-        bytes[i] = c;
-        continue;
-      }
-      let upper: number;
-      if (bitsMode) {
-        if (bitCount === 0) {
-          bits = rng!.nextUint32();
-          bitCount = 32;
-        }
-        upper = bits & 1;
-        bits >>>= 1;
-        bitCount--;
-      } else {
-        upper = this.decideSlow();
-      }
-      bytes[i] = upper === 1 ? c & 0xdf : c | 0x20;
+    // A user `random` could re-enter us while the shared scratch is in use: give that mode its own memory.
+    const scratch = this.mode === MODE_CALLBACK ? new Scratch() : sharedScratch();
+    const bytes = scratch.bytes;
+    if (this.mode === MODE_BITS && bytes.write(text, 0, 'utf8') === n) {
+      const words = (n + 3) >>> 2;
+      // Zero the tail of the last word: stale bytes there could look like letters and consume random bits.
+      for (let i = n; i < words << 2; i++) bytes[i] = 0;
+      this.capitalizeAsciiWords(scratch.words, words);
+      return bytes.toString('latin1', 0, n);
     }
-    this.bits = bits;
-    this.bitCount = bitCount;
-    const ascii = bytes.toString('latin1', 0, i);
-    return i === n ? ascii : ascii + this.capitalizeUtf16Buffer(text, i);
+    bytes.write(text, 0, 'utf16le');
+    this.capitalizeUnits(scratch.units, n);
+    return bytes.toString('utf16le', 0, n << 1);
   }
 
   /**
-   * Pure ASCII, probability 0.5: latin1 bytes processed 4 per 32-bit word (SWAR). A byte is a letter when
-   * `(x | 0x20)` lies in a..z; letters are first lower-cased (set 0x20), then the DEPOSIT mask clears 0x20 where the
-   * random bit is 1.
+   * The ASCII kernel (probability 0.5): 4 bytes per 32-bit word (SWAR). A byte is a letter when `(x | 0x20)` lies
+   * in a..z; letters are first lower-cased (set 0x20), then the DEPOSIT mask clears 0x20 where the random bit is 1.
    */
-  private capitalizeAscii(text: string): string {
-    const n = text.length;
-    const words = (n + 3) >>> 2;
-    const memory = new ArrayBuffer(words << 2);
-    const bytes = NodeBufferClass!.from(memory, 0, n);
-    bytes.write(text, 0, 'latin1');
-    const u32 = new Uint32Array(memory);
+  private capitalizeAsciiWords(u32: Uint32Array, words: number): void {
+    if (words > BLOCK) warmUpKernels();
+    for (let from = 0; from < words; from += BLOCK) this.asciiBlock(u32, from, Math.min(from + BLOCK, words));
+  }
+
+  private asciiBlock(u32: Uint32Array, from: number, to: number): void {
     const rng = this.rng!;
-    let bits = this.bits;
-    let bitCount = this.bitCount;
-    for (let w = 0; w < words; w++) {
+    let bits = this.bitState[0]!;
+    let bitCount = this.bitState[1]!;
+    for (let w = from; w < to; w++) {
       const x = u32[w]!;
       const y = x | 0x20202020;
       const letters = (y + 0x1f1f1f1f) & ~(y + 0x05050505) & 0x80808080;
@@ -288,18 +289,16 @@ export class CapitalizerImpl implements Capitalizer {
       }
       u32[w] = (x | (letters >>> 2)) ^ DEPOSIT[(pattern << 4) | take]!;
     }
-    this.bits = bits;
-    this.bitCount = bitCount;
-    return bytes.toString('latin1', 0, n);
+    this.bitState[0] = bits;
+    this.bitState[1] = bitCount;
   }
 
-  /** `text` from unit `from` on, through a UTF-16LE Buffer sharing memory with the Uint16Array the kernel edits. */
-  private capitalizeUtf16Buffer(text: string, from: number): string {
-    const rest = from === 0 ? text : text.slice(from);
-    const n = rest.length;
+  /** Any text, through a UTF-16LE Buffer sharing memory with the Uint16Array the kernel edits. */
+  private capitalizeUtf16Buffer(text: string): string {
+    const n = text.length;
     const memory = new ArrayBuffer(n << 1);
     const bytes = NodeBufferClass!.from(memory, 0, n << 1);
-    bytes.write(rest, 0, 'utf16le');
+    bytes.write(text, 0, 'utf16le');
     this.capitalizeUnits(new Uint16Array(memory), n);
     return bytes.toString('utf16le', 0, n << 1);
   }
@@ -322,67 +321,165 @@ export class CapitalizerImpl implements Capitalizer {
 
   /** The per-unit kernel: one table load per unit, branch-free choice of form; edits units in place. */
   private capitalizeUnits(units: Uint16Array, n: number): void {
-    const bitsMode = this.mode === MODE_BITS;
-    const rng = this.rng;
     const bmp = planeTable(0);
-    let bits = this.bits;
-    let bitCount = this.bitCount;
-    for (let i = 0; i < n; i++) {
-      let entry = bmp[units[i]!]!;
+    if (n > BLOCK) warmUpKernels();
+    const bitsMode = this.mode === MODE_BITS;
+    for (let from = 0; from < n; ) {
+      const to = Math.min(from + BLOCK, n);
+      from = bitsMode
+        ? this.unitsBlockBits(units, bmp, from, to, n)
+        : this.unitsBlockSlow(units, bmp, from, to, n);
+    }
+  }
+
+  /**
+   * Probability 0.5 (the hot path): units `from..to`, where a pair starting at `to - 1` may read unit `to`.
+   * Returns where the next block starts.
+   */
+  private unitsBlockBits(units: Uint16Array, bmp: PlaneTable, from: number, to: number, n: number): number {
+    const rng = this.rng!;
+    let plane1: PlaneTable | undefined;
+    let bits = this.bitState[0]!;
+    let bitCount = this.bitState[1]!;
+    let i = from;
+    for (; i < to; i++) {
+      const entry = bmp[units[i]!]!;
       if (entry === 0) continue;
-      let pair = false;
-      if (entry === HIGH_SURROGATE_ENTRY) {
-        const lo = i + 1 < n ? units[i + 1]! : 0;
-        if (lo < 0xdc00 || lo > 0xdfff) continue;
-        const cp = ((units[i]! - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-        i++;
-        entry = planeTable(cp >>> 16)[cp & 0xffff]!;
-        if (entry === 0) continue;
-        pair = true;
-      }
-      let upper: number;
-      if (bitsMode) {
+      if (entry !== HIGH_SURROGATE_ENTRY) {
         if (bitCount === 0) {
-          bits = rng!.nextUint32();
+          bits = rng.nextUint32();
           bitCount = 32;
         }
-        upper = bits & 1;
+        units[i] = (entry >>> ((bits & 1) << 4)) & 0xffff;
         bits >>>= 1;
         bitCount--;
-      } else {
-        upper = this.decideSlow();
+        continue;
       }
-      const form = (entry >>> (upper << 4)) & 0xffff;
-      if (pair) {
-        // Same plane, so the high surrogate stays; the low one carries the low 10 bits of the code point.
-        units[i] = 0xdc00 | (form & 0x3ff);
-      } else {
-        units[i] = form;
+      // A high surrogate: emoji are common, so reject uncased pairs here without a call.
+      const lo = i + 1 < n ? units[i + 1]! : 0;
+      if (lo < 0xdc00 || lo > 0xdfff) continue;
+      i++;
+      const cp = ((units[i - 1]! - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+      if (cp >>> 16 === 1) plane1 ??= planeTable(1);
+      const astral = (cp >>> 16 === 1 ? plane1! : planeTable(cp >>> 16))[cp & 0xffff]!;
+      if (astral === 0) continue;
+      if (bitCount === 0) {
+        bits = rng.nextUint32();
+        bitCount = 32;
       }
+      // Same plane, so the high surrogate stays; the low one carries the low 10 bits of the code point.
+      units[i] = 0xdc00 | ((astral >>> ((bits & 1) << 4)) & 0x3ff);
+      bits >>>= 1;
+      bitCount--;
     }
-    this.bits = bits;
-    this.bitCount = bitCount;
+    this.bitState[0] = bits;
+    this.bitState[1] = bitCount;
+    return i;
+  }
+
+  /** Any other probability or an injected random: same walk, one {@link decideSlow} per letter. */
+  private unitsBlockSlow(units: Uint16Array, bmp: PlaneTable, from: number, to: number, n: number): number {
+    let i = from;
+    for (; i < to; i++) {
+      const entry = bmp[units[i]!]!;
+      if (entry === 0) continue;
+      if (entry === HIGH_SURROGATE_ENTRY) {
+        i = this.toggleAstral(units, i, n);
+        continue;
+      }
+      units[i] = (entry >>> (this.decideSlow() << 4)) & 0xffff;
+    }
+    return i;
+  }
+
+  /**
+   * The high surrogate at `i`: if a low surrogate follows and the pair is a toggleable letter, choose its form.
+   * Returns the index of the last unit consumed.
+   */
+  private toggleAstral(units: Uint16Array, i: number, n: number): number {
+    const lo = i + 1 < n ? units[i + 1]! : 0;
+    if (lo < 0xdc00 || lo > 0xdfff) return i;
+    const cp = ((units[i]! - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+    const entry = planeTable(cp >>> 16)[cp & 0xffff]!;
+    if (entry === 0) return i + 1;
+    const form = (entry >>> (this.decideOne() << 4)) & 0xffff;
+    // Same plane, so the high surrogate stays; the low one carries the low 10 bits of the code point.
+    units[i + 1] = 0xdc00 | (form & 0x3ff);
+    return i + 1;
+  }
+
+  /** One decision in any mode, taking bits from the shared buffer in MODE_BITS; 1 = upper case. */
+  private decideOne(): number {
+    if (this.mode !== MODE_BITS) return this.decideSlow();
+    const state = this.bitState;
+    if (state[1] === 0) {
+      state[0] = this.rng!.nextUint32();
+      state[1] = 32;
+    }
+    const bit = state[0]! & 1;
+    state[0] = state[0]! >>> 1;
+    state[1]!--;
+    return bit;
   }
 }
 
+let kernelsWarm = false;
+
 /**
- * ASCII check for long strings. `Buffer.byteLength` is ~1 ms per 10 MB on V8's one-byte strings but an order of
- * magnitude slower on two-byte ones (CJK, emoji), which are rarely ASCII anyway: probe a prefix first.
+ * Runs each kernel once on a few units before the first long input. V8 on-stack-replaces a long-running loop before
+ * the code after it has ever run; that OSR code then lacks feedback for the exit, deoptimizes there, and (Node 20's
+ * V8) is re-entered from its cache on every later call and block, which measured 2–3× slower. One tiny run first
+ * gives every instruction feedback. Uses a throwaway instance, so no caller's random stream is touched.
  */
-function isAscii(text: string): boolean {
-  const probe = text.length > ASCII_PROBE ? text.slice(0, ASCII_PROBE) : text;
-  if (NodeBufferClass!.byteLength(probe, 'utf8') !== probe.length) return false;
-  return probe === text || NodeBufferClass!.byteLength(text, 'utf8') === text.length;
+function warmUpKernels(): void {
+  if (kernelsWarm) return;
+  kernelsWarm = true;
+  const sample = 'aB1\u00e9\ud800x';
+  const units = new Uint16Array(sample.length);
+  for (let i = 0; i < sample.length; i++) units[i] = sample.charCodeAt(i);
+  for (const options of [{ seed: 'warm-up' }, { seed: 'warm-up', probability: 0.25 }]) {
+    const capitalizer = new CapitalizerImpl(options) as unknown as KernelAccess;
+    capitalizer.unitsBlockBits(units, planeTable(0), 0, units.length, units.length);
+    capitalizer.unitsBlockSlow(units, planeTable(0), 0, units.length, units.length);
+    capitalizer.asciiBlock(new Uint32Array([0x41624331, 0x20202020]), 0, 2);
+  }
 }
 
-let scratch: NodeBufferInstance | undefined;
-function smallScratch(): NodeBufferInstance {
-  scratch ??= newBuffer(SMALL_INPUT);
+/** The private kernels, for {@link warmUpKernels}. */
+interface KernelAccess {
+  unitsBlockBits(units: Uint16Array, bmp: PlaneTable, from: number, to: number, n: number): number;
+  unitsBlockSlow(units: Uint16Array, bmp: PlaneTable, from: number, to: number, n: number): number;
+  asciiBlock(u32: Uint32Array, from: number, to: number): void;
+}
+
+/**
+ * Cheap early "not ASCII" for long strings: non-ASCII text nearly always shows it in the first KiB, and V8's UTF-8
+ * length of a two-byte string (CJK, emoji) is far slower than the check-and-copy it would otherwise precede.
+ */
+function asciiPrefix(text: string): boolean {
+  const probe = text.slice(0, ASCII_PROBE);
+  return NodeBufferClass!.byteLength(probe, 'utf8') === probe.length;
+}
+
+/** Reusable memory for short strings, viewed as bytes, UTF-16 units and 32-bit words. */
+class Scratch {
+  readonly bytes: NodeBufferInstance;
+  readonly units: Uint16Array;
+  readonly words: Uint32Array;
+
+  constructor() {
+    // UTF-8 of SMALL_INPUT units needs at most 3 bytes each; round up to whole words.
+    const memory = new ArrayBuffer(SMALL_INPUT * 4);
+    this.bytes = NodeBufferClass!.from(memory);
+    this.units = new Uint16Array(memory);
+    this.words = new Uint32Array(memory);
+  }
+}
+
+let scratch: Scratch | undefined;
+function sharedScratch(): Scratch {
+  scratch ??= new Scratch();
   return scratch;
-}
-
-function newBuffer(length: number): NodeBufferInstance {
-  return NodeBufferClass!.from(new ArrayBuffer(length), 0, length);
 }
 
 /**

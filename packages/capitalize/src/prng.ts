@@ -17,26 +17,33 @@ const WARM_UP_ROUNDS = 12;
 
 /** sfc32: four 32-bit words of state (`d` is the counter). */
 export class Sfc32 {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * a, b, c, d. A typed array, not four fields: full-range int32 values do not fit V8's small integers, and a field
+   * whose representation changes on the fly deoptimizes the hot loops this generator is inlined into.
+   */
+  private readonly s = new Int32Array(4);
 
-  constructor(a: number, b: number, c: number, d: number) {
-    this.a = a | 0;
-    this.b = b | 0;
-    this.c = c | 0;
-    this.d = d | 0;
-    for (let i = 0; i < WARM_UP_ROUNDS; i++) this.nextUint32();
+  /** @param warmUp Outputs to discard first; 0 only when the four words are already random. */
+  constructor(a: number, b: number, c: number, d: number, warmUp = WARM_UP_ROUNDS) {
+    this.s[0] = a;
+    this.s[1] = b;
+    this.s[2] = c;
+    this.s[3] = d;
+    for (let i = 0; i < warmUp; i++) this.nextUint32();
   }
 
   /** The next output as an unsigned 32-bit integer. */
   nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (((this.c << 21) | (this.c >>> 11)) + t) | 0;
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    const c = s[2]!;
+    const d = s[3]!;
+    const t = (((a + b) | 0) + d) | 0;
+    s[3] = (d + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   }
 }
@@ -93,14 +100,24 @@ export function normalizeSeed(seed: unknown, parameter: string): string {
   throw new CapitalizeTypeError(parameter, 'a number or a string (e.g. 42 or "demo")', seed);
 }
 
-/** A generator seeded from `seed` (see {@link normalizeSeed}), or from `Math.random` when `seed` is undefined. */
+/** Seeds the generators of unseeded calls: seeded once from `Math.random`, then 4 outputs per generator. */
+let entropy: Sfc32 | undefined;
+
+/** A generator seeded from `seed` (see {@link normalizeSeed}), or a random one when `seed` is undefined. */
 export function createSfc32(seed: string | undefined): Sfc32 {
   if (seed === undefined) {
+    entropy ??= new Sfc32(
+      (Math.random() * 4294967296) >>> 0,
+      (Math.random() * 4294967296) >>> 0,
+      (Math.random() * 4294967296) >>> 0,
+      (Math.random() * 4294967296) >>> 0,
+    );
     return new Sfc32(
-      (Math.random() * 4294967296) >>> 0,
-      (Math.random() * 4294967296) >>> 0,
-      (Math.random() * 4294967296) >>> 0,
-      (Math.random() * 4294967296) >>> 0,
+      entropy.nextUint32(),
+      entropy.nextUint32(),
+      entropy.nextUint32(),
+      entropy.nextUint32(),
+      0,
     );
   }
   const [a, b, c, d] = cyrb128(seed);
