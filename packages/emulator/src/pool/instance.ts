@@ -300,7 +300,7 @@ export class Instance {
         const durationMs = performance.now() - started;
         // One event-loop turn so output the runtime wrote before answering is read from its pipes first.
         setImmediate(() => {
-          this.#opts.monitor.sample();
+          this.#opts.monitor.sampleOne(this.#watched);
           this.#opts.monitor.unwatch(this.#watched);
           const peak = Math.max(
             this.#peakRss,

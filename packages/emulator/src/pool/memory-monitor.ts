@@ -30,6 +30,46 @@ export function readGroupRss(pgids: ReadonlySet<number>): Map<number, number> {
   return totals;
 }
 
+/**
+ * Resident set size in bytes of a process and all its descendants, found through
+ * `/proc/<pid>/task/<tid>/children` (a handful of small reads, unlike a scan of all of /proc).
+ * Returns null when the kernel does not expose `children` (then callers fall back to a group scan).
+ */
+export function readTreeRss(rootPid: number): number | null {
+  let total = 0;
+  const queue = [rootPid];
+  const seen = new Set<number>();
+  let sawChildrenFile = false;
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    try {
+      // statm: size resident shared … (in pages)
+      total += Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * PAGE_SIZE;
+    } catch {
+      continue; // exited meanwhile
+    }
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
+        sawChildrenFile = true;
+        for (const c of children.split(' ')) if (c !== '') queue.push(Number(c));
+      } catch {
+        // thread gone, or no children file on this kernel
+      }
+    }
+  }
+  // A live process without any children file means the kernel lacks CONFIG_PROC_CHILDREN.
+  return !sawChildrenFile && total > 0 ? null : total;
+}
+
 /** Peak resident set size (VmHWM) of one process in bytes, 0 when unknown. */
 export function readPeakRss(pid: number): number {
   try {
@@ -47,7 +87,7 @@ export interface MemoryWatched {
 }
 
 /**
- * Polls the process-group RSS of the instances that are initialising or running an invoke (idle instances
+ * Polls the process-tree RSS of the instances that are initialising or running an invoke (idle instances
  * are frozen on AWS, so they are not watched). One /proc scan per tick serves every instance.
  */
 export class MemoryMonitor {
@@ -75,14 +115,29 @@ export class MemoryMonitor {
     }
   }
 
-  /** One scan now. */
+  /** Samples every watched instance now. */
   sample(): void {
     if (this.#watched.size === 0) return;
-    const totals = readGroupRss(new Set([...this.#watched].map((w) => w.pgid)));
+    const fallback: MemoryWatched[] = [];
     for (const w of [...this.#watched]) {
+      if (w.pgid === 0) continue;
+      const rss = readTreeRss(w.pgid);
+      if (rss === null) fallback.push(w);
+      else w.onRss(rss);
+    }
+    if (fallback.length === 0) return;
+    const totals = readGroupRss(new Set(fallback.map((w) => w.pgid)));
+    for (const w of fallback) {
       const rss = totals.get(w.pgid);
       if (rss !== undefined) w.onRss(rss);
     }
+  }
+
+  /** Samples one watched instance now (the end of an invoke). */
+  sampleOne(w: MemoryWatched): void {
+    if (w.pgid === 0) return;
+    const rss = readTreeRss(w.pgid) ?? readGroupRss(new Set([w.pgid])).get(w.pgid);
+    if (rss !== undefined) w.onRss(rss);
   }
 
   close(): void {

@@ -78,6 +78,8 @@ done
     const res = await h.invoke('c28');
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('exact bytes ✓');
+    // The invoker may well be answered before curl has written down its own 202.
+    await waitFor(() => existsSync(join(out, 'resp')));
     expect(read(out, 'resp')).toBe('202 {"status":"OK"}');
     writeFileSync(join(out, 'go'), '');
   });
