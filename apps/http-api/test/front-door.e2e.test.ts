@@ -1,12 +1,9 @@
-// PENDING: rename to front-door.e2e.test.ts once @caprice/emulator's src/index.ts re-exports src/apigw (the
-// front-door factories and InvokeFunction) and apps/http-api has a devDependency "@caprice/emulator": "workspace:*".
-// It passes today against packages/emulator/src/apigw (checked with a temporary alias, outside the repo).
 import { randomCapitalize } from '@caprice/capitalize';
 import {
   createFunctionUrlFrontDoor,
   createHttpApiFrontDoor,
   createRestApiFrontDoor,
-  type InvokeFunction,
+  type HttpApiFrontDoorOptions,
   type ListeningFrontDoor,
 } from '@caprice/emulator';
 import fc from 'fast-check';
@@ -19,7 +16,7 @@ const handler = createHandler({
   corsOrigins: ['https://app.example.com'],
   log: () => {},
 });
-const invoke: InvokeFunction = async (_name, payload) => {
+const invoke: HttpApiFrontDoorOptions['invoke'] = async (_name, payload) => {
   try {
     const result = await handler(JSON.parse(payload.toString('utf8')), { awsRequestId: 'e2e' });
     return { payload: Buffer.from(JSON.stringify(result ?? null)) };
@@ -40,7 +37,11 @@ const bases: Array<[string, () => string]> = [
 
 beforeAll(async () => {
   doors.httpV2 = await createHttpApiFrontDoor({ functionName: 'http-api', invoke }).listen();
-  doors.httpV1 = await createHttpApiFrontDoor({ functionName: 'http-api', invoke, payloadFormatVersion: '1.0' }).listen();
+  doors.httpV1 = await createHttpApiFrontDoor({
+    functionName: 'http-api',
+    invoke,
+    payloadFormatVersion: '1.0',
+  }).listen();
   doors.rest = await createRestApiFrontDoor({ functionName: 'http-api', stage: 'prod', invoke }).listen();
   doors.url = await createFunctionUrlFrontDoor({ functionName: 'http-api', invoke }).listen();
 });
