@@ -40,8 +40,8 @@ export function attributionLine(original: QuoteSource): string {
   const who = sender ? (sender.name ? `${sender.name} <${sender.address}>` : sender.address) : 'the sender';
   const date =
     original.date instanceof Date && !Number.isNaN(original.date.getTime()) ? original.date : undefined;
-  const line = date ? `On ${formatDate(date)}, ${who} wrote:` : `${who} wrote:`;
-  return line.charAt(0).toUpperCase() + line.slice(1);
+  if (date) return `On ${formatDate(date)}, ${who} wrote:`;
+  return sender ? `${who} wrote:` : 'The sender wrote:';
 }
 
 /** The original plain text, normalised, without trailing blank lines; empty when there is none. */

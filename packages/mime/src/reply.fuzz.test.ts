@@ -236,6 +236,46 @@ describe('buildReply (property tests)', () => {
     );
   }, 30_000);
 
+  it('quotes any original text so that removing the quote marks gives the text back', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile(600), async (originalText) => {
+        // Act
+        const built = await buildReply(
+          {
+            from: { value: [{ name: 'Alice', address: 'alice@example.org' }], text: '' },
+            text: originalText,
+          },
+          { from: { address: 'bot@example.com' }, text: 'ok', quote: true },
+        );
+        // Assess
+        checkWireFormat(built.raw);
+        const parsed = comparableText((await simpleParser(built.raw)).text);
+        const original = comparableText(normalizeBody(originalText));
+        if (!original) {
+          expect(parsed).toBe('ok');
+          return;
+        }
+        const [head, ...quoted] = parsed.split('\n\nAlice <alice@example.org> wrote:\n');
+        expect(head).toBe('ok');
+        const unquoted = quoted
+          .join('')
+          .split('\n')
+          .map((line) =>
+            line.startsWith('>>')
+              ? line.slice(1)
+              : line.startsWith('> ')
+                ? line.slice(2)
+                : line === '>'
+                  ? ''
+                  : `!${line}`,
+          )
+          .join('\n');
+        expect(unquoted).toBe(original);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 30_000);
+
   it('keeps only well-formed message IDs from hostile threading headers', async () => {
     await fc.assert(
       fc.asyncProperty(
