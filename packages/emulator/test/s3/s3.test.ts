@@ -17,6 +17,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createS3Service, type S3Service } from '../../src/s3/s3-service.js';
 import { recordingLambda, startTestServer, TEST_CREDENTIALS, tempStateDir } from './test-server.js';
@@ -274,6 +275,23 @@ describe('S3 objects', () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'data' }));
     expect(listed.Contents?.map((c) => c.Key).sort()).toEqual([...keys].sort());
   });
+
+  it('round-trips arbitrary unicode keys and binary bodies (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .string({ unit: 'binary', minLength: 1, maxLength: 120 })
+          .filter((k) => Buffer.from(k, 'utf8').toString('utf8') === k && Buffer.byteLength(k) <= 1024),
+        fc.uint8Array({ maxLength: 2048 }),
+        async (Key, bytes) => {
+          await s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body: bytes }));
+          expect((await getBytes('data', Key)).equals(Buffer.from(bytes))).toBe(true);
+        },
+      ),
+      { numRuns: 25 },
+    );
+    expect(readdirSync(state.dir)).toEqual(['s3']);
+  }, 30_000);
 
   it('lists with prefix, delimiter and continuation', async () => {
     const keys = ['in/a', 'in/b', 'in/sub/c', 'in/sub/d', 'in/sub2/e', 'out/x', 'top'];
