@@ -47,11 +47,16 @@ export function createCorsPolicy(config: CorsConfiguration): CorsPolicy {
       const headers: Record<string, string> = {};
       const allowed = allowOrigin(origin);
       const methods = (config.allowMethods ?? []).map((m) => m.toUpperCase());
-      if (allowed && (methods.includes('*') || methods.includes(requested.toUpperCase()))) {
+      // Without AllowMethods no Access-Control-Allow-Methods is sent: browsers then allow only GET, HEAD and POST.
+      const methodOk =
+        methods.length === 0 || methods.includes('*') || methods.includes(requested.toUpperCase());
+      if (allowed && methodOk) {
         Object.assign(headers, common(allowed));
-        headers['access-control-allow-methods'] = methods.includes('*')
-          ? requested.toUpperCase()
-          : methods.join(',');
+        if (methods.length > 0) {
+          headers['access-control-allow-methods'] = methods.includes('*')
+            ? requested.toUpperCase()
+            : methods.join(',');
+        }
         const requestedHeaders = header('access-control-request-headers');
         const allowHeaders = (config.allowHeaders ?? []).map((h) => h.toLowerCase());
         if (allowHeaders.includes('*') && requestedHeaders)

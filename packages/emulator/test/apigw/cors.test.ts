@@ -74,3 +74,23 @@ describe.each([
     expect(fake.events).toHaveLength(1);
   });
 });
+
+describe('CORS with only allowOrigins', () => {
+  it('answers a preflight with Access-Control-Allow-Origin and no Allow-Methods (browsers then allow GET/HEAD/POST)', async () => {
+    const fake = fakeInvoke(() => ({ statusCode: 200 }));
+    const door = createHttpApiFrontDoor({
+      functionName: 'fn',
+      invoke: fake.invoke,
+      cors: { allowOrigins: ['https://app.example.com'] },
+    });
+    const { url } = await serve(door, cleanup);
+    const res = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('access-control-allow-methods')).toBeNull();
+    expect(fake.events).toHaveLength(0);
+  });
+});
