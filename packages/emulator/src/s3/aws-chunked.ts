@@ -36,7 +36,8 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#state !== 'done' && !(this.#state === 'trailer' && this.#lineLength === 0 && this.#sawZero)) {
+    // Lenient like S3: after the final 0-size chunk, a missing closing blank line is accepted.
+    if (this.#state !== 'done' && !(this.#state === 'trailer' && this.#lineLength === 0)) {
       callback(
         new S3Error(400, 'IncompleteBody', 'The request body terminated unexpectedly (aws-chunked framing).'),
       );
@@ -44,8 +45,6 @@ export class AwsChunkedDecoder extends Transform {
     }
     callback();
   }
-
-  #sawZero = false;
 
   #consume(chunk: Buffer): void {
     let pos = 0;
@@ -101,7 +100,6 @@ export class AwsChunkedDecoder extends Transform {
       if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw invalidChunk(`bad chunk size "${sizeText}"`);
       const size = Number.parseInt(sizeText, 16);
       if (size === 0) {
-        this.#sawZero = true;
         this.#state = 'trailer';
       } else {
         this.#remaining = size;

@@ -643,12 +643,8 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     if (opened === undefined) throw noSuchKey(srcKey);
     const temp = store.tempPath();
     try {
-      try {
-        await pipeline(createReadStream('', { fd: opened.fd }), createWriteStream(temp));
-      } catch (err) {
-        closeSync(opened.fd);
-        throw err;
-      }
+      // The read stream owns the descriptor from here (closed at its end or on error).
+      await pipeline(createReadStream('', { fd: opened.fd }), createWriteStream(temp));
       const src = opened.meta;
       const headers: Record<string, string> = {};
       if (replace) {
@@ -746,9 +742,8 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
         return;
       }
       streaming = true;
-      const stream = createReadStream('', { fd, start, end });
-      stream.on('error', () => ctx.res.destroy());
-      stream.pipe(ctx.res);
+      // pipeline closes the file when the client goes away mid-body (pipe() would leak the descriptor).
+      pipeline(createReadStream('', { fd, start, end }), ctx.res).catch(() => undefined);
     } finally {
       if (!streaming) closeSync(fd);
     }
