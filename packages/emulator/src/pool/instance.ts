@@ -14,7 +14,7 @@ import {
   platformError,
 } from '../runtime-api/invoke-call.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
-import { type MemoryMonitor, type MemoryWatched, readPeakRss } from './memory-monitor.js';
+import { listProcessTree, type MemoryMonitor, type MemoryWatched, readPeakRss } from './memory-monitor.js';
 
 /** Grace between SIGTERM and SIGKILL on shutdown when extensions are registered (AWS: 2000 ms budget). */
 export const SHUTDOWN_GRACE_WITH_EXTENSIONS_MS = 2000;
@@ -362,6 +362,8 @@ export class Instance {
     const grace = this.#server.extensionCount > 0 ? SHUTDOWN_GRACE_WITH_EXTENSIONS_MS : SHUTDOWN_GRACE_MS;
     const deadline = Date.now() + grace;
     this.#server.shutdownExtensions(reason, deadline);
+    // Remember the runtime's descendants now: once it exits they are re-parented and cannot be found.
+    const tree = this.#pgid === 0 ? [] : listProcessTree(this.#pgid);
     // SIGTERM goes to the runtime process; extensions learn of the shutdown from their SHUTDOWN event.
     if (this.#runtime?.pid !== undefined) killProcess(this.#runtime.pid, 'SIGTERM');
     for (const c of this.#children) if (c.pid !== undefined) killProcess(c.pid, 'SIGTERM');
@@ -370,6 +372,7 @@ export class Instance {
     clearTimeout(timer);
     // Whatever else runs in the environment (extensions, children) gets until the deadline to finish.
     while (Date.now() < deadline && this.#groupsAlive()) await new Promise((r) => setTimeout(r, 20));
+    for (const pid of tree) killProcess(pid, 'SIGKILL');
     this.#kill('SIGKILL');
     await this.#exited;
   }
@@ -461,7 +464,11 @@ export class Instance {
   }
 
   #kill(signal: NodeJS.Signals): void {
-    if (this.#pgid !== 0) killGroup(this.#pgid, signal);
+    if (this.#pgid !== 0) {
+      // Descendants that left the process group (setsid) are still the runtime's children: kill them too.
+      if (signal === 'SIGKILL') for (const pid of listProcessTree(this.#pgid)) killProcess(pid, signal);
+      killGroup(this.#pgid, signal);
+    }
     for (const c of this.#children) if (c.pid !== undefined) killGroup(c.pid, signal);
   }
 

@@ -70,6 +70,33 @@ export function readTreeRss(rootPid: number): number | null {
   return !sawChildrenFile && total > 0 ? null : total;
 }
 
+/** A process and all its live descendants (via `/proc/<pid>/task/<tid>/children`), root first. */
+export function listProcessTree(rootPid: number): number[] {
+  const out: number[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    if (out.includes(pid)) continue;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone
+    }
+    out.push(pid);
+    for (const tid of tasks) {
+      try {
+        for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) {
+          if (c !== '') queue.push(Number(c));
+        }
+      } catch {
+        // thread gone
+      }
+    }
+  }
+  return out;
+}
+
 /** Peak resident set size (VmHWM) of one process in bytes, 0 when unknown. */
 export function readPeakRss(pid: number): number {
   try {

@@ -225,14 +225,17 @@ done
     mkdirSync(out, { recursive: true });
     own.define('orphans', {
       environment: { OUT: out },
-      bootstrap: `${SH_PRELUDE}\nsleep 300 &\necho $! > "$OUT/child"\nwhile true; do next; respond "$$"; done\n`,
+      bootstrap: `${SH_PRELUDE}\nsleep 300 &\necho $! > "$OUT/child"\nsetsid sleep 300 &\necho $! > "$OUT/escaped"\nwhile true; do next; respond "$$"; done\n`,
     });
     const pid = Number(await (await own.invoke('orphans')).text());
     const child = Number(readFileSync(join(out, 'child'), 'utf8'));
-    expect(alive(pid) && alive(child)).toBe(true);
+    const escaped = Number(readFileSync(join(out, 'escaped'), 'utf8'));
+    expect(alive(pid) && alive(child) && alive(escaped)).toBe(true);
     await own.close();
     expect(alive(pid)).toBe(false);
     expect(alive(child)).toBe(false);
+    // It left the process group with setsid but is still the runtime's child when the runtime is killed.
+    expect(alive(escaped)).toBe(false);
     expect(existsSync(own.root)).toBe(false);
   });
 });
