@@ -54,6 +54,18 @@ export class NoRecipientError extends MimeError {
   }
 }
 
+/** The reply would go to the bot's own address: sending it would loop through SES → S3 → the bot. */
+export class ReplyLoopError extends MimeError {
+  override readonly code = 'MIME_REPLY_LOOP';
+  constructor(address: string, options?: ErrorOptions) {
+    super(
+      `Refusing to reply to ${describeValue(address)}: it is the bot's own address (reply.from.address), which would loop; skip messages from the bot itself.`,
+      options,
+    );
+    this.name = 'ReplyLoopError';
+  }
+}
+
 /** A display name cannot be written as a header (only thrown for the bot's own name; a sender's odd name is dropped). */
 export class InvalidDisplayNameError extends MimeError {
   override readonly code = 'MIME_INVALID_DISPLAY_NAME';

@@ -21,6 +21,7 @@ export {
   MimeBuildError,
   MimeError,
   NoRecipientError,
+  ReplyLoopError,
 } from './errors.js';
 export { normalizeHeaderText } from './header-text.js';
 export { attributionLine, normalizeBody, quoteText } from './quote.js';

@@ -11,6 +11,7 @@ import {
   InvalidHeaderError,
   MimeError,
   NoRecipientError,
+  ReplyLoopError,
 } from './errors.js';
 import { buildReply, type OriginalMessage, type ReplyContent } from './reply.js';
 
@@ -309,6 +310,12 @@ describe('buildReply', () => {
       await expect(buildReply(ORIGINAL, { ...REPLY, from: { address: 'bot' } })).rejects.toThrowError(
         /reply\.from\.address: "bot"/,
       );
+    });
+
+    it('throws ReplyLoopError when the reply would go to the bot itself', async () => {
+      const original = { ...ORIGINAL, replyTo: addresses({ name: 'Me', address: 'BOT@Example.com' }) };
+      await expect(buildReply(original, REPLY)).rejects.toThrowError(ReplyLoopError);
+      await expect(buildReply(original, REPLY)).rejects.toThrowError(/"BOT@example\.com".*own address/);
     });
 
     it('throws InvalidDisplayNameError for an unwritable bot name', async () => {

@@ -13,7 +13,14 @@ import {
   AUTO_SUBMITTED_VALUE,
   RESERVED_HEADERS,
 } from './constants.js';
-import { describeValue, InvalidBodyError, InvalidHeaderError, MimeBuildError, MimeError } from './errors.js';
+import {
+  describeValue,
+  InvalidBodyError,
+  InvalidHeaderError,
+  MimeBuildError,
+  MimeError,
+  ReplyLoopError,
+} from './errors.js';
 import { encodeUnstructured, normalizeHeaderText, type PreparedHeaderValue } from './header-text.js';
 import { appendToHtml, formatDate, normalizeBody, type QuoteSource, quoteHtml, quoteText } from './quote.js';
 import { replySubject } from './subject.js';
@@ -144,7 +151,7 @@ function generatedId(generateId: () => string): string {
  * @param reply the bot's answer
  * @param options injectable clock and ID source (for deterministic tests)
  * @throws {MimeError} for unusable input: {@link NoRecipientError}, {@link InvalidAddressError},
- *   {@link InvalidDisplayNameError}, {@link InvalidBodyError}, {@link InvalidHeaderError}
+ *   {@link InvalidDisplayNameError}, {@link InvalidBodyError}, {@link InvalidHeaderError}, {@link ReplyLoopError}
  * @see {@link https://www.rfc-editor.org/rfc/rfc3834} Recommendations for Automatic Responses to Electronic Mail
  * @example
  * const original = await simpleParser(rawEmailBytes);
@@ -174,6 +181,9 @@ export async function buildReply(
 
   const bot = botMailbox(reply.from);
   const recipient = recipientMailbox(original);
+  // Defence in depth against mail loops; the caller's skip-list should have caught this already.
+  if (recipient.address.toLowerCase() === bot.address.toLowerCase())
+    throw new ReplyLoopError(recipient.address);
   let text = normalizeBody(checkBody('reply.text', reply.text));
   // An empty HTML body is treated as no HTML: an empty alternative would show a blank message.
   let html =
