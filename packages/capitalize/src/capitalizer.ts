@@ -426,10 +426,10 @@ export class CapitalizerImpl implements Capitalizer {
 let kernelsWarm = false;
 
 /**
- * Runs each kernel once on a few units before the first long input. V8 on-stack-replaces a long-running loop before
- * the code after it has ever run; that OSR code then lacks feedback for the exit, deoptimizes there, and (Node 20's
- * V8) is re-entered from its cache on every later call and block, which measured 2–3× slower. One tiny run first
- * gives every instruction feedback. Uses a throwaway instance, so no caller's random stream is touched.
+ * Runs each kernel once on a few units before the first long input. Otherwise V8 on-stack-replaces the long-running
+ * loop before the code after it has ever run, and that OSR code deoptimizes at the loop exit for lack of feedback
+ * (seen with `--trace-deopt` on every call and block). One tiny run first gives every instruction feedback. Uses a
+ * throwaway instance, so no caller's random stream is touched.
  */
 function warmUpKernels(): void {
   if (kernelsWarm) return;
