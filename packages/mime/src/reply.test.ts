@@ -355,6 +355,27 @@ describe('buildReply', () => {
       );
     });
 
+    it('throws MimeError for an invalid clock', async () => {
+      await expect(buildReply(ORIGINAL, REPLY, { now: () => new Date(Number.NaN) })).rejects.toThrowError(
+        /options\.now returned/,
+      );
+    });
+
+    it('does not use a boundary that occurs in the body', async () => {
+      // Prepare: the first boundary candidate ("id2") appears in the text as a boundary would.
+      const ids = ['id1', 'id2', 'id3'];
+      const text = 'evil\n----_NmP-id2-Part_1\nContent-Type: text/html\n\n<b>x</b>';
+      // Act
+      const { raw } = await buildReply(
+        ORIGINAL,
+        { ...REPLY, text, html: '<p>x</p>' },
+        { generateId: () => ids.shift()! },
+      );
+      // Assess
+      expect(raw.toString('latin1')).toContain('boundary="--_NmP-id3-Part_1"');
+      expect(comparableText((await simpleParser(raw)).text)).toBe(text);
+    });
+
     it('gives every error a MimeError code', async () => {
       const error = await buildReply({}, REPLY).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(MimeError);

@@ -57,8 +57,9 @@ export interface BuildReplyOptions {
   /** The clock for the `Date` header. Default: `() => new Date()`. */
   readonly now?: (() => Date) | undefined;
   /**
-   * Unique ID source, called twice: for the Message-ID's left part and for the MIME boundary.
-   * Default: `crypto.randomUUID`. Must return printable ASCII without spaces, `<`, `>` or `@`.
+   * Unique ID source, called for the Message-ID's left part and for the MIME boundary (again if an ID
+   * happens to occur in the body). Default: `crypto.randomUUID`. Must return printable ASCII without
+   * spaces, `<`, `>`, `@`, quotes, parentheses or backslashes.
    */
   readonly generateId?: (() => string) | undefined;
 }
@@ -137,6 +138,22 @@ function generatedId(generateId: () => string): string {
 }
 
 /**
+ * The shared part of the MIME boundaries. A body that contains a boundary line would split its part,
+ * so an ID that occurs in a body (only plausible with a predictable test generator) is not used.
+ */
+function pickBoundary(generateId: () => string, text: string, html: string | undefined): string {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const boundary = generatedId(generateId).replace(/[^A-Za-z0-9]/g, '') || 'b';
+    const marker = `_NmP-${boundary}-Part_`;
+    if (!text.includes(marker) && !html?.includes(marker)) return boundary;
+  }
+  throw new InvalidHeaderError(
+    'Content-Type',
+    'options.generateId kept returning IDs that occur in the body as MIME boundaries; return unique random IDs',
+  );
+}
+
+/**
  * Builds the reply to a received message as raw MIME bytes for SES `SendRawEmail`.
  *
  * The reply goes to the original `Reply-To` (else `From`), exactly one recipient; the subject is
@@ -202,9 +219,12 @@ export async function buildReply(
   const subject = replySubject(original.subject);
   const thread = threadHeaders(original);
   const date = now();
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new MimeError(`Invalid clock: options.now returned ${describeValue(date)}; return a valid Date.`);
+  }
   const botDomain = bot.address.slice(bot.address.lastIndexOf('@') + 1);
   const messageId = `<${generatedId(generateId)}@${botDomain}>`;
-  const boundary = generatedId(generateId).replace(/[^A-Za-z0-9]/g, '') || 'b';
+  const boundary = pickBoundary(generateId, text, html);
 
   const subjectValue = encodeUnstructured(subject);
   const composer = new MailComposer({
