@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
@@ -89,7 +89,16 @@ export async function writeReproducibleZip(
     hash.update(chunk);
     zippedSize += chunk.length;
   });
-  await pipeline(zip.outputStream, createWriteStream(outFile));
+  // Written beside the target and renamed into place: a deploy or watcher reading the zip meanwhile sees the old
+  // file or the new one, never a half-written one.
+  const partial = `${outFile}.${process.pid}.partial`;
+  try {
+    await pipeline(zip.outputStream, createWriteStream(partial));
+    await rename(partial, outFile);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
   const digest = hash.digest();
   return {
     outFile,
