@@ -103,7 +103,6 @@ const BUCKET_SUBRESOURCES = [
   'versions',
   'tagging',
   'uploads',
-  'delete',
   'website',
   'encryption',
   'ownershipControls',
@@ -274,7 +273,8 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     send(ctx, 204, {});
   }
 
-  function listObjectsV2(ctx: Ctx): void {
+  /** ListObjectsV2 (`list-type=2`) and ListObjects (v1, `marker`), one walk over the sorted keys. */
+  function listObjects(ctx: Ctx, version: 1 | 2): void {
     const bucket = requireBucket(ctx.bucket);
     const q = ctx.query;
     const prefix = q.get('prefix') ?? '';
@@ -294,10 +294,12 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
       });
     }
     const maxKeys = Math.min(Number(maxKeysText), 1000);
-    const startAfter = q.get('start-after') ?? '';
-    const token = q.get('continuation-token');
-    let after = startAfter;
-    let skipPrefix = '';
+    const startAfter = version === 2 ? (q.get('start-after') ?? '') : '';
+    const marker = version === 1 ? (q.get('marker') ?? '') : '';
+    const token = version === 2 ? q.get('continuation-token') : null;
+    let after = version === 2 ? startAfter : marker;
+    // A v1 marker that is a common prefix (NextMarker) skips everything rolled up under it.
+    let skipPrefix = version === 1 && delimiter !== '' && marker.endsWith(delimiter) ? marker : '';
     if (token !== null) {
       try {
         const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
@@ -352,12 +354,27 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
         last = { a: key };
       }
     }
-    sendXml(ctx, 'ListBucketResult', {
+    const common = {
       Name: bucket.name,
       Prefix: enc(prefix),
       ...(delimiter !== '' ? { Delimiter: enc(delimiter) } : {}),
       MaxKeys: maxKeys,
       ...(encodingType ? { EncodingType: encodingType } : {}),
+    };
+    const listing = { Contents: contents, CommonPrefixes: prefixes.map((p) => ({ Prefix: enc(p) })) };
+    if (version === 1) {
+      sendXml(ctx, 'ListBucketResult', {
+        ...common,
+        Marker: enc(marker),
+        IsTruncated: truncated,
+        // S3 returns NextMarker only with a delimiter; clients use the last key otherwise.
+        ...(truncated && last && delimiter !== '' ? { NextMarker: enc(last.p ?? last.a) } : {}),
+        ...listing,
+      });
+      return;
+    }
+    sendXml(ctx, 'ListBucketResult', {
+      ...common,
       KeyCount: contents.length + prefixes.length,
       IsTruncated: truncated,
       ...(token !== null ? { ContinuationToken: token } : {}),
@@ -365,9 +382,45 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
         ? { NextContinuationToken: Buffer.from(JSON.stringify(last)).toString('base64url') }
         : {}),
       ...(startAfter !== '' ? { StartAfter: enc(startAfter) } : {}),
-      Contents: contents,
-      CommonPrefixes: prefixes.map((p) => ({ Prefix: enc(p) })),
+      ...listing,
     });
+  }
+
+  /** DeleteObjects (POST ?delete): up to 1000 keys, per-key results, `Quiet` lists errors only. */
+  async function deleteObjects(ctx: Ctx): Promise<void> {
+    const bucket = requireBucket(ctx.bucket);
+    const body = (await readSmallBody(ctx.req, 2 * 1024 * 1024)).toString('utf8');
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseXml(body, ['Object'], { trim: false });
+    } catch (err) {
+      if (err instanceof XmlSyntaxError) throw malformedXml();
+      throw err;
+    }
+    const del = doc.Delete as Record<string, unknown> | undefined;
+    if (del === undefined || typeof del !== 'object' || !Array.isArray(del.Object)) throw malformedXml();
+    const objects = del.Object as unknown[];
+    if (objects.length === 0 || objects.length > 1000) throw malformedXml();
+    const keys = objects.map((o) => {
+      const key = (o as Record<string, unknown> | null)?.Key;
+      if (typeof key !== 'string' || key === '') throw malformedXml();
+      return key;
+    });
+    const quiet = del.Quiet === 'true';
+    const deleted: { Key: string }[] = [];
+    const removed: string[] = [];
+    for (const key of keys) {
+      if (await store.deleteObject(ctx.bucket, key)) removed.push(key);
+      deleted.push({ Key: key });
+    }
+    sendXml(ctx, 'DeleteResult', quiet ? {} : { Deleted: deleted });
+    for (const key of removed) {
+      notify(bucket, 'ObjectRemoved:Delete', key, undefined, {
+        requestId: ctx.requestId,
+        sourceIp: sourceIp(ctx.req),
+        principalId: PRINCIPAL_ID,
+      });
+    }
   }
 
   async function putNotification(ctx: Ctx): Promise<void> {
@@ -414,7 +467,9 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     const method = req.method ?? 'GET';
     const sub = BUCKET_SUBRESOURCES.find((s) => query.has(s));
     if (sub !== undefined) throw notImplemented(`bucket ?${sub}`);
-    if (query.has('notification')) {
+    if (query.has('delete')) {
+      if (method === 'POST') return deleteObjects(ctx);
+    } else if (query.has('notification')) {
       if (method === 'PUT') return putNotification(ctx);
       if (method === 'GET') {
         const bucket = requireBucket(ctx.bucket);
@@ -452,9 +507,7 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
         case 'DELETE':
           return deleteBucket(ctx);
         case 'GET':
-          if (query.get('list-type') === '2') return listObjectsV2(ctx);
-          requireBucket(ctx.bucket);
-          throw notImplemented('ListObjects (v1); use ListObjectsV2');
+          return listObjects(ctx, query.get('list-type') === '2' ? 2 : 1);
       }
     }
     throw methodNotAllowed(method);

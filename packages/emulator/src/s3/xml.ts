@@ -31,14 +31,19 @@ export class XmlSyntaxError extends Error {
  * single-element lists without a wrapper count), every text stays a string (no number coercion:
  * "007" must stay "007").
  */
-export function parseXml(text: string, arrays: readonly string[]): Record<string, unknown> {
+export function parseXml(
+  text: string,
+  arrays: readonly string[],
+  options: { trim?: boolean } = {},
+): Record<string, unknown> {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlSyntaxError(valid.err.msg);
   const parser = new XMLParser({
     ignoreAttributes: true,
     removeNSPrefix: true,
     parseTagValue: false,
-    trimValues: true,
+    // Keys may start or end with spaces: callers reading keys turn trimming off.
+    trimValues: options.trim ?? true,
     processEntities: true,
     isArray: (name) => arrays.includes(name),
   });

@@ -8,10 +8,12 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -330,6 +332,41 @@ describe('S3 objects', () => {
     expect(after.Contents?.map((c) => c.Key)).toEqual(['top']);
     const bad = await errorOf(s3.send(new ListObjectsV2Command({ Bucket: 'data', ContinuationToken: '!!' })));
     expect(bad.name).toBe('InvalidArgument');
+  });
+
+  it('lists with ListObjects v1 markers, delimiters included', async () => {
+    for (const Key of ['in/a', 'in/sub/c', 'in/sub/d', 'in/z', 'top']) {
+      await s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body: 'x' }));
+    }
+    const seen: string[] = [];
+    let Marker: string | undefined;
+    for (;;) {
+      const page = await s3.send(
+        new ListObjectsCommand({ Bucket: 'data', Prefix: 'in/', Delimiter: '/', MaxKeys: 1, Marker }),
+      );
+      seen.push(
+        ...(page.Contents ?? []).map((c) => c.Key!),
+        ...(page.CommonPrefixes ?? []).map((c) => c.Prefix!),
+      );
+      if (!page.IsTruncated) break;
+      Marker = page.NextMarker;
+    }
+    expect(seen).toEqual(['in/a', 'in/sub/', 'in/z']);
+    const all = await s3.send(new ListObjectsCommand({ Bucket: 'data', Marker: 'in/z' }));
+    expect(all.Contents?.map((c) => c.Key)).toEqual(['top']);
+  });
+
+  it('deletes several objects at once, reporting each key', async () => {
+    for (const Key of ['a', ' spaced ', 'c&d'])
+      await s3.send(new PutObjectCommand({ Bucket: 'data', Key, Body: 'x' }));
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'data',
+        Delete: { Objects: [{ Key: 'a' }, { Key: ' spaced ' }, { Key: 'c&d' }, { Key: 'missing' }] },
+      }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['a', ' spaced ', 'c&d', 'missing']);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'data' }))).KeyCount).toBe(0);
   });
 
   it('copies objects, refuses a copy onto itself without changes, and deletes', async () => {
