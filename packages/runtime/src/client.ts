@@ -162,9 +162,13 @@ export class RuntimeClient implements RuntimeApi {
         `Trailer: ${ERROR_TYPE_HEADER}, ${ERROR_BODY_TRAILER}${CRLF}${CRLF}`,
       'latin1',
     );
+    const idle = this.#pending === null;
     const response = this.#request('POST', path, head, null, true);
     // Surface failures through end(); avoid an unhandled rejection if the caller never gets there.
     response.catch(() => {});
+    // While the handler streams, the open request alone must not keep the event loop alive, so that a handler
+    // whose promise never settles is still detected (beforeExit). In-flight socket writes keep the loop alive.
+    if (idle) this.#socket?.unref();
     const socketOf = (): Socket | null => this.#socket;
     return {
       write(chunk, done) {
@@ -183,6 +187,7 @@ export class RuntimeClient implements RuntimeApi {
       },
       end: async (error) => {
         const socket = socketOf();
+        socket?.ref();
         if (socket !== null && !socket.destroyed) {
           let tail = `0${CRLF}`;
           if (error !== undefined) {

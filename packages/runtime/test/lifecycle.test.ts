@@ -281,6 +281,9 @@ describe('response streaming (cases 21–23)', () => {
     expect(errorBody).toMatchObject({ errorType: 'Error', errorMessage: 'mid-stream failure' });
     const notEnded = await api.invoke({ event: { case: 'notEnded' } });
     expect(notEnded.request.trailers['lambda-runtime-function-error-type']).toBe('Error');
+    const hung = await api.invoke({ event: { case: 'neverSettles' } });
+    expect(hung.request.body.toString()).toBe('started');
+    expect(hung.request.trailers['lambda-runtime-function-error-type']).toBe('Runtime.NodeJsExit');
     const empty = await api.invoke({ event: { case: 'empty' } });
     expect(empty.request.body.length).toBe(0);
     expect(empty.request.headers['content-type']).toBe('application/octet-stream');
