@@ -304,6 +304,28 @@ describe('SES receipt rules', () => {
     );
   });
 
+  it('keeps identities, rule sets, the active set and the outbox across a restart', async () => {
+    await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: 'bot@example.com' }));
+    await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'main' }));
+    await ses.send(
+      new CreateReceiptRuleCommand({ RuleSetName: 'main', Rule: { Name: 'all', Enabled: true } }),
+    );
+    await ses.send(new SetActiveReceiptRuleSetCommand({ RuleSetName: 'main' }));
+    const sent = await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: Buffer.from('From: bot@example.com\r\nTo: a@b.org\r\n\r\nx') },
+      }),
+    );
+    const again = createSesService({
+      stateDir: state.dir,
+      s3: createS3Service({ stateDir: state.dir, lambda: recordingLambda() }),
+      lambda: recordingLambda(),
+    });
+    expect(again.acceptsRecipient('anyone@example.net')).toBe(true);
+    expect(again.health()).toEqual({ identities: 1, activeRuleSet: 'main', sent: 1 });
+    expect(again.outbox().map((e) => e.messageId)).toEqual([sent.MessageId]);
+  });
+
   it('refuses rules with unknown buckets, un-permitted functions, bad names or unknown After', async () => {
     await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'main' }));
     const create = (Rule: object, After?: string) =>
