@@ -10,6 +10,8 @@ import type { MemoryMonitor } from './memory-monitor.js';
 
 /** Lambda's default concurrency per function here (AWS's account default is 1000; locally 10 is plenty). */
 export const DEFAULT_CONCURRENCY = 10;
+/** How long a sequential invoke waits for an instance that has just answered to call /next again. */
+const REUSE_WAIT_MS = 50;
 /** How long a runtime that reported an init error may take to exit by itself. */
 const INIT_ERROR_EXIT_GRACE_MS = 500;
 /** On-demand init limit. */
@@ -71,11 +73,33 @@ export class InstancePool {
     sink: InvokeSink,
     wait: boolean,
   ): Promise<boolean> {
-    if (this.#closed)
+    return this.#run(snapshot, request, sink, wait, true);
+  }
+
+  async #run(
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    sink: InvokeSink,
+    wait: boolean,
+    mayAwaitReuse: boolean,
+  ): Promise<boolean> {
+    if (this.#closed) {
       throw new EmulatorError(
         'The instance pool is closed: the emulator is shutting down, so no new invokes run',
       );
+    }
     this.#retireStale(snapshot);
+    if (mayAwaitReuse && this.#findIdle(snapshot) === undefined) {
+      // An instance that has answered is about to call /next (within a millisecond, normally): on AWS the next
+      // sequential invoke lands on that warm environment, so wait a moment for it rather than cold-start another.
+      const answered = [...this.#instances(snapshot.functionName)].find(
+        (i) => i.answered && sameCode(i.snapshot, snapshot),
+      );
+      if (answered !== undefined) {
+        await answered.whenIdle(REUSE_WAIT_MS);
+        return this.#run(snapshot, request, sink, wait, false);
+      }
+    }
     const slot = this.#acquire(snapshot);
     if (slot === null) {
       if (!wait) return false;
@@ -84,7 +108,7 @@ export class InstancePool {
         list.push({ snapshot, run: resolve });
         this.#waiters.set(snapshot.functionName, list);
       });
-      return this.run(snapshot, request, sink, wait);
+      return this.#run(snapshot, request, sink, wait, true);
     }
     if (slot.state === 'idle') {
       await slot.invoke(request, sink, snapshot.timeout * 1000);
@@ -181,19 +205,17 @@ export class InstancePool {
     sink.finish(result, log);
   }
 
+  #findIdle(snapshot: FunctionSnapshot): Instance | undefined {
+    return [...this.#instances(snapshot.functionName)].find(
+      (i) => i.state === 'idle' && !i.retired && sameCode(i.snapshot, snapshot),
+    );
+  }
+
   #acquire(snapshot: FunctionSnapshot): Instance | null {
     const set = this.#instances(snapshot.functionName);
-    for (const inst of set) {
-      if (
-        inst.state === 'idle' &&
-        !inst.retired &&
-        inst.snapshot.version === snapshot.version &&
-        inst.snapshot.revisionId === snapshot.revisionId
-      ) {
-        // The caller invokes it synchronously, so nobody else can take it meanwhile.
-        return inst;
-      }
-    }
+    // The caller invokes an idle instance synchronously, so nobody else can take it meanwhile.
+    const idle = this.#findIdle(snapshot);
+    if (idle !== undefined) return idle;
     const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
     let live = 0;
     for (const inst of set) if (inst.state !== 'dead' && inst.state !== 'stopping') live++;
@@ -275,4 +297,9 @@ export class InstancePool {
     }
     return set;
   }
+}
+
+/** Same version and revision: an instance of one can serve the other. */
+function sameCode(a: FunctionSnapshot, b: FunctionSnapshot): boolean {
+  return a.version === b.version && a.revisionId === b.revisionId;
 }

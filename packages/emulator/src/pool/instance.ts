@@ -123,6 +123,7 @@ export class Instance {
   /** Between the end of an invoke and END/REPORT being written: not idle yet. */
   #finishing = false;
   #onExtensionRegistered: (() => void) | undefined;
+  readonly #idleWaiters: ((idle: boolean) => void)[] = [];
   #exited: Promise<void>;
   #markExited!: () => void;
 
@@ -430,7 +431,35 @@ export class Instance {
     this.#call = null;
     this.state = 'idle';
     this.lastUsed = Date.now();
-    this.#opts.onIdle(this);
+    this.#wakeIdleWaiters(true);
+    if (this.state === 'idle') this.#opts.onIdle(this);
+  }
+
+  /** Answered its invoke and only waits for the runtime (and extensions) to call /next again. */
+  get answered(): boolean {
+    return this.state === 'busy' && !this.retired && (this.#call === null || this.#call.settled);
+  }
+
+  /** Resolves true when the instance becomes idle, false after `ms` or when it dies. */
+  whenIdle(ms: number): Promise<boolean> {
+    if (this.state === 'idle') return Promise.resolve(true);
+    if (this.state === 'dead' || this.state === 'stopping') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.#idleWaiters.indexOf(wake);
+        if (i !== -1) this.#idleWaiters.splice(i, 1);
+        resolve(false);
+      }, ms);
+      const wake = (idle: boolean) => {
+        clearTimeout(timer);
+        resolve(idle);
+      };
+      this.#idleWaiters.push(wake);
+    });
+  }
+
+  #wakeIdleWaiters(idle: boolean): void {
+    for (const wake of this.#idleWaiters.splice(0)) wake(idle);
   }
 
   #resolveInit(outcome: InitOutcome): void {
@@ -460,6 +489,7 @@ export class Instance {
     void this.#server.close();
     rmSync(this.#opts.instanceDir, { recursive: true, force: true });
     this.#markExited();
+    this.#wakeIdleWaiters(false);
     this.#opts.onExit(this);
   }
 

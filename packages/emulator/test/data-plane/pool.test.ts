@@ -54,6 +54,14 @@ describe('instance pool', () => {
     expect(h.dataPlane.instances('reuse')).toHaveLength(2);
   });
 
+  test('back-to-back sequential invokes stay on one warm instance (it is back on /next within moments)', async () => {
+    h.define('sequential', { environment: { OUT: h.root }, bootstrap: pidBootstrap() });
+    const pids = new Set<string>();
+    for (let i = 0; i < 5; i++) pids.add(await (await h.invoke('sequential')).text());
+    expect(pids.size).toBe(1);
+    expect(h.dataPlane.instances('sequential')).toHaveLength(1);
+  });
+
   test('a new revision retires old instances; the next invoke runs the new code', async () => {
     const out = join(h.root, 'retire');
     mkdirSync(out, { recursive: true });
