@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { ListenError } from '../errors.js';
 import { SesReceiveError } from '../ses/ses-error.js';
 import { MAX_RECEIVE_SIZE, type SesService } from '../ses/ses-service.js';
 
@@ -85,13 +86,18 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<Runni
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 2525, host, () => {
-      server.off('error', reject);
-      resolve();
+  const port = options.port ?? 2525;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    throw new ListenError(host, port, { cause: err });
+  }
   // Keep a listener so a client error never crashes the emulator.
   server.on('error', (err) => options.onError?.(err));
   const address = server.server.address() as AddressInfo;

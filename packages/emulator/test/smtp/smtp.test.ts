@@ -17,6 +17,7 @@ import type { S3Event, SESEvent } from 'aws-lambda';
 import nodemailer, { type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ListenError } from '../../src/errors.js';
 import { createS3Service } from '../../src/s3/s3-service.js';
 import { createSesService, MAX_RECEIVE_SIZE } from '../../src/ses/ses-service.js';
 import { type RunningSmtpServer, startSmtpServer } from '../../src/smtp/smtp-server.js';
@@ -285,6 +286,14 @@ describe('inbound SMTP → SES receipt rules', () => {
     expect(record.ses.receipt.dmarcVerdict.status).toBe('FAIL');
     expect(record.ses.receipt.dmarcPolicy).toBe('reject');
     expect(record.ses.mail.source).toBe('');
+  });
+
+  it('reports a taken port as a ListenError', async () => {
+    const clash = await startSmtpServer({
+      port: smtp.port,
+      ses: { acceptsRecipient: () => false, receive: () => Promise.reject(new Error('unused')) },
+    }).catch((e: unknown) => e);
+    expect(clash).toBeInstanceOf(ListenError);
   });
 
   it('answers 554 when the S3 action cannot write (bucket gone)', async () => {
