@@ -151,7 +151,7 @@ export class InstancePool {
     if (!outcome.timedOut) await first.exitedWithin(INIT_ERROR_EXIT_GRACE_MS);
     await first.stop();
     if (outcome.errorType === 'Runtime.InvalidEntrypoint') {
-      this.#failWithoutInstance(snapshot, request, sink, outcome);
+      this.#failWithoutInstance(snapshot, request, sink, outcome, first.initLog);
       return;
     }
     // Lambda retries a failed or timed-out init within the invoke ("suppressed init"), bounded by the
@@ -159,7 +159,7 @@ export class InstancePool {
     const budgetMs = snapshot.timeout * 1000;
     const retryStart = performance.now();
     const retry = this.#newInstance(snapshot);
-    const again = await retry.start(budgetMs);
+    const again = await retry.start(budgetMs, 'invoke');
     if (again.ok) {
       const left = Math.max(1, budgetMs - (performance.now() - retryStart));
       await retry.invoke(request, sink, left);
@@ -175,21 +175,22 @@ export class InstancePool {
           timedOut: true,
         }
       : again;
-    this.#failWithoutInstance(snapshot, request, sink, final);
+    this.#failWithoutInstance(snapshot, request, sink, final, retry.initLog);
   }
 
-  /** Reports an init failure to the invoker with START/END/REPORT lines, as Lambda logs it. */
+  /** Reports an init failure to the invoker with START/END/REPORT lines (and the init output in the tail). */
   #failWithoutInstance(
     snapshot: FunctionSnapshot,
     request: PoolRequest,
     sink: InvokeSink,
     outcome: Exclude<InitOutcome, { ok: true }>,
+    initLog: string,
   ): void {
     const result: InvokeResult = initFailureResult(outcome, request.requestId);
     const id = request.requestId;
     const errorType = result.ok ? undefined : result.errorType;
-    const log =
-      `START RequestId: ${id} Version: ${snapshot.version}\n` +
+    const start = `START RequestId: ${id} Version: ${snapshot.version}\n`;
+    const rest =
       `${new Date().toISOString()} ${id} ${outcome.timedOut ? 'Task timed out' : `Error: ${errorType}`}\n` +
       `END RequestId: ${id}\n` +
       formatReportLine({
@@ -201,8 +202,10 @@ export class InstancePool {
         status: outcome.timedOut ? 'timeout' : 'error',
         ...(errorType === undefined ? {} : { errorType }),
       });
-    this.#opts.logs.append(snapshot.functionName, log);
-    sink.finish(result, log);
+    // The file already has the init output (written as it came); the tail shows it inside the invoke, as the
+    // retried ("suppressed") init runs within it on AWS.
+    this.#opts.logs.append(snapshot.functionName, start + rest);
+    sink.finish(result, start + initLog + rest);
   }
 
   #findIdle(snapshot: FunctionSnapshot): Instance | undefined {

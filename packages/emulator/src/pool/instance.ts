@@ -118,6 +118,7 @@ export class Instance {
   #initDurationMs: number | undefined;
   #call: InvokeCall | null = null;
   #log = '';
+  #initLog = '';
   #peakRss = 0;
   #killReason: 'timeout' | 'oom' | null = null;
   /** Between the end of an invoke and END/REPORT being written: not idle yet. */
@@ -167,7 +168,7 @@ export class Instance {
    * Starts the runtime and waits for init to end: the runtime (and every extension) waits on /next, it
    * posted /init/error, it exited, or `timeoutMs` passed (then it is killed).
    */
-  async start(timeoutMs: number): Promise<InitOutcome> {
+  async start(timeoutMs: number, phase: 'init' | 'invoke' = 'init'): Promise<InitOutcome> {
     this.state = 'init';
     this.#initStart = performance.now();
     const s = this.snapshot;
@@ -244,7 +245,7 @@ export class Instance {
       const ms = performance.now() - this.#initStart;
       this.#opts.logs.append(
         s.functionName,
-        `INIT_REPORT Init Duration: ${ms.toFixed(2)} ms\tPhase: init\tStatus: timeout\n`,
+        `INIT_REPORT Init Duration: ${ms.toFixed(2)} ms\tPhase: ${phase}\tStatus: timeout\n`,
       );
       this.#resolveInit({
         ok: false,
@@ -260,6 +261,12 @@ export class Instance {
       this.#initDurationMs = performance.now() - this.#initStart;
       this.state = 'idle';
       this.#opts.monitor.unwatch(this.#watched);
+    } else if (!outcome.timedOut) {
+      const ms = performance.now() - this.#initStart;
+      this.#opts.logs.append(
+        s.functionName,
+        `INIT_REPORT Init Duration: ${ms.toFixed(2)} ms\tPhase: ${phase}\tStatus: error\tError Type: ${outcome.errorType}\n`,
+      );
     }
     return outcome;
   }
@@ -505,6 +512,12 @@ export class Instance {
   #writeLog(text: string): void {
     this.#opts.logs.append(this.snapshot.functionName, text);
     if (this.#call !== null) this.#log += text;
+    else if (this.state === 'init') this.#initLog += text;
+  }
+
+  /** What the runtime printed during init (for the log tail of an invoke whose init failed). */
+  get initLog(): string {
+    return this.#initLog;
   }
 
   #pipeLines(stream: Readable | null): void {

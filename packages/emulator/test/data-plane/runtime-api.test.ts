@@ -223,12 +223,20 @@ done
       environment: { OUT: out },
       bootstrap: `${SH_PRELUDE}${ST}
 echo init >> "$OUT/inits"
+echo "cannot load index" >&2
 st initerr -X POST "$API/init/error" -H 'Lambda-Runtime-Function-Error-Type: Runtime.ImportModuleError' --data-binary '${body}'
 exit 1
 `,
     });
-    const res = await h.invoke('c35');
+    const res = await h.invoke('c35', '{}', { 'x-amz-log-type': 'Tail' });
     expect(res.status).toBe(200);
+    const tail = Buffer.from(res.headers.get('x-amz-log-result') ?? '', 'base64').toString();
+    expect(tail).toMatch(
+      /^START RequestId: .*\ncannot load index\n.*Error: Runtime\.ImportModuleError\nEND RequestId: /s,
+    );
+    expect(h.dataPlane.readLogs('c35')).toContain(
+      'Phase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError',
+    );
     expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
     expect(await res.text()).toBe(body);
     await waitFor(() => existsSync(join(out, 'initerr')));
