@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AwsServiceError } from '../http/aws-error.js';
@@ -1061,9 +1060,4 @@ function sendError(
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
-}
-
-/** Where the store keeps its files (for the docs and the dashboard). */
-export function s3StateDir(stateDir: string): string {
-  return join(stateDir, 's3');
 }
