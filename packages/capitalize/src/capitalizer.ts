@@ -14,7 +14,14 @@
  * @module
  */
 
-import { HIGH_SURROGATE_ENTRY, type PlaneTable, planeTable } from './case-table.js';
+import {
+  HIGH_SURROGATE_ENTRY,
+  type PlaneTable,
+  planeTable,
+  resolveEntry,
+  UNCHANGED_ENTRY,
+  UNKNOWN_ENTRY,
+} from './case-table.js';
 import { CapitalizeRangeError, CapitalizeTypeError } from './errors.js';
 import { createSfc32, normalizeSeed, type Seed, type Sfc32 } from './prng.js';
 
@@ -343,9 +350,9 @@ export class CapitalizerImpl implements Capitalizer {
     let bitCount = this.bitState[1]!;
     let i = from;
     for (; i < to; i++) {
-      const entry = bmp[units[i]!]!;
-      if (entry === 0) continue;
-      if (entry !== HIGH_SURROGATE_ENTRY) {
+      const c = units[i]!;
+      const entry = bmp[c]!;
+      if (entry > UNCHANGED_ENTRY) {
         if (bitCount === 0) {
           bits = rng.nextUint32();
           bitCount = 32;
@@ -355,14 +362,24 @@ export class CapitalizerImpl implements Capitalizer {
         bitCount--;
         continue;
       }
+      if (entry === UNCHANGED_ENTRY) continue;
+      if (entry === UNKNOWN_ENTRY) {
+        // First sight of this character: resolve it, then look at the same unit again.
+        resolveEntry(bmp, 0, c);
+        i--;
+        continue;
+      }
       // A high surrogate: emoji are common, so reject uncased pairs here without a call.
       const lo = i + 1 < n ? units[i + 1]! : 0;
       if (lo < 0xdc00 || lo > 0xdfff) continue;
       i++;
-      const cp = ((units[i - 1]! - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-      if (cp >>> 16 === 1) plane1 ??= planeTable(1);
-      const astral = (cp >>> 16 === 1 ? plane1! : planeTable(cp >>> 16))[cp & 0xffff]!;
-      if (astral === 0) continue;
+      const cp = ((c - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+      const plane = cp >>> 16;
+      if (plane === 1) plane1 ??= planeTable(1);
+      const table = plane === 1 ? plane1! : planeTable(plane);
+      let astral = table[cp & 0xffff]!;
+      if (astral === UNKNOWN_ENTRY) astral = resolveEntry(table, plane, cp & 0xffff);
+      if (astral === UNCHANGED_ENTRY) continue;
       if (bitCount === 0) {
         bits = rng.nextUint32();
         bitCount = 32;
@@ -381,8 +398,14 @@ export class CapitalizerImpl implements Capitalizer {
   private unitsBlockSlow(units: Uint16Array, bmp: PlaneTable, from: number, to: number, n: number): number {
     let i = from;
     for (; i < to; i++) {
-      const entry = bmp[units[i]!]!;
-      if (entry === 0) continue;
+      const c = units[i]!;
+      const entry = bmp[c]!;
+      if (entry === UNCHANGED_ENTRY) continue;
+      if (entry === UNKNOWN_ENTRY) {
+        resolveEntry(bmp, 0, c);
+        i--;
+        continue;
+      }
       if (entry === HIGH_SURROGATE_ENTRY) {
         i = this.toggleAstral(units, i, n);
         continue;
@@ -400,8 +423,10 @@ export class CapitalizerImpl implements Capitalizer {
     const lo = i + 1 < n ? units[i + 1]! : 0;
     if (lo < 0xdc00 || lo > 0xdfff) return i;
     const cp = ((units[i]! - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
-    const entry = planeTable(cp >>> 16)[cp & 0xffff]!;
-    if (entry === 0) return i + 1;
+    const table = planeTable(cp >>> 16);
+    let entry = table[cp & 0xffff]!;
+    if (entry === UNKNOWN_ENTRY) entry = resolveEntry(table, cp >>> 16, cp & 0xffff);
+    if (entry === UNCHANGED_ENTRY) return i + 1;
     const form = (entry >>> (this.decideOne() << 4)) & 0xffff;
     // Same plane, so the high surrogate stays; the low one carries the low 10 bits of the code point.
     units[i + 1] = 0xdc00 | (form & 0x3ff);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { randomCapitalize } from './capitalize.js';
-import { caseFormsOf, HIGH_SURROGATE_ENTRY, planeTable, UNCASED_BMP_RANGES } from './case-table.js';
+import {
+  caseFormsOf,
+  HIGH_SURROGATE_ENTRY,
+  planeTable,
+  resolveEntry,
+  UNCHANGED_ENTRY,
+  UNKNOWN_ENTRY,
+} from './case-table.js';
 
 /** Every toggleable code point of the running engine, as [lower, upper] strings. */
 function allPairs(): [string, string][] {
@@ -40,16 +47,6 @@ describe('case table', () => {
     }
   });
 
-  it('skips only BMP ranges that really have no case mappings on this engine', () => {
-    for (const [start, end] of UNCASED_BMP_RANGES) {
-      for (let cp = start; cp <= end; cp++) {
-        if (cp >= 0xd800 && cp <= 0xdfff) continue;
-        const ch = String.fromCharCode(cp);
-        if (ch.toUpperCase() !== ch || ch.toLowerCase() !== ch) expect.fail(`U+${cp.toString(16)} has case`);
-      }
-    }
-  });
-
   it('keeps Cased and Case_Ignorable (what Final_Sigma looks at) equal in both forms', () => {
     for (const [lower, upper] of pairs) {
       expect(/\p{Cased}/u.test(lower), lower).toBe(/\p{Cased}/u.test(upper));
@@ -66,15 +63,18 @@ describe('case table', () => {
     }
   });
 
-  it('encodes entries as upper << 16 | lower, with high surrogates marked in the BMP', () => {
+  it('encodes entries as upper << 16 | lower, resolved on first sight', () => {
     const bmp = planeTable(0);
     expect(bmp[0x61]).toBe((0x41 << 16) | 0x61);
     expect(bmp[0x41]).toBe((0x41 << 16) | 0x61);
-    expect(bmp[0x31]).toBe(0);
+    expect(bmp[0x31]).toBe(UNCHANGED_ENTRY);
     expect(bmp[0xd800]).toBe(HIGH_SURROGATE_ENTRY);
     expect(bmp[0xdbff]).toBe(HIGH_SURROGATE_ENTRY);
-    expect(bmp[0xdc00]).toBe(0);
-    expect(planeTable(1)[0x0428]).toBe((0x0400 << 16) | 0x0428); // 𐐨 U+10428 ↔ 𐐀 U+10400
-    expect(planeTable(1)[0xd800]).toBe(0); // U+1D800 is a real, uncased code point
+    expect(bmp[0xdc00]).toBe(UNCHANGED_ENTRY);
+    const plane1 = planeTable(1);
+    expect(resolveEntry(plane1, 1, 0x0428)).toBe((0x0400 << 16) | 0x0428); // 𐐨 U+10428 ↔ 𐐀 U+10400
+    expect(plane1[0x0428]).toBe((0x0400 << 16) | 0x0428);
+    expect(resolveEntry(plane1, 1, 0xd800)).toBe(UNCHANGED_ENTRY); // U+1D800 is a real, uncased code point
+    expect(planeTable(2)[0x1234]).toBe(UNKNOWN_ENTRY);
   });
 });
