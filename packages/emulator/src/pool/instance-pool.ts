@@ -210,7 +210,7 @@ export class InstancePool {
 
   #findIdle(snapshot: FunctionSnapshot): Instance | undefined {
     return [...this.#instances(snapshot.functionName)].find(
-      (i) => i.state === 'idle' && !i.retired && sameCode(i.snapshot, snapshot),
+      (i) => i.available && sameCode(i.snapshot, snapshot),
     );
   }
 

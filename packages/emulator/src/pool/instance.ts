@@ -442,6 +442,11 @@ export class Instance {
     if (this.state === 'idle') this.#opts.onIdle(this);
   }
 
+  /** Idle, and its runtime's /next is still open (it did not die a moment ago). */
+  get available(): boolean {
+    return this.state === 'idle' && !this.retired && this.#server.ready;
+  }
+
   /** Answered its invoke and only waits for the runtime (and extensions) to call /next again. */
   get answered(): boolean {
     return this.state === 'busy' && !this.retired && (this.#call === null || this.#call.settled);
