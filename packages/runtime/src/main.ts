@@ -50,7 +50,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  let failing = false;
   const initFailed = async (err: unknown, exitCode: number): Promise<never> => {
+    // Report only the first init failure; the process is about to exit anyway.
+    if (failing) return new Promise<never>(() => {});
+    failing = true;
     const error = toInvocationError(err);
     process.stdout.write(
       `${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${stringifyInvocationError(error)}\n`,
@@ -80,8 +84,13 @@ async function main(): Promise<void> {
   } catch (err) {
     return initFailed(err, EXIT_UNCAUGHT_EXCEPTION);
   }
+  // Rejections left unhandled by the module's top level are reported after the current tick: let them surface
+  // while the init handlers are still installed, so they become init errors as on AWS.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   process.off('uncaughtException', onInitException);
   process.off('unhandledRejection', onInitRejection);
+  // An init error is being reported; the process exits once it is posted, so no /next may go out.
+  if (failing) return;
   await startRuntime({ client, handler, env, state });
 }
 

@@ -111,6 +111,29 @@ describe('init errors go to /init/error before any /next, then the process exits
   });
 });
 
+describe('init-phase crashes', () => {
+  it('an unhandled rejection during init goes to /init/error as Runtime.UnhandledPromiseRejection, exit 128', async () => {
+    const { api, rt } = await start('init-errors', 'rejects-at-init.handler');
+    const initError = await api.waitFor((q) => q.path === '/runtime/init/error');
+    expect(initError.headers['lambda-runtime-function-error-type']).toBe('Runtime.UnhandledPromiseRejection');
+    expect(json(initError.body)).toMatchObject({ errorMessage: 'Error: rejected during init' });
+    expect((await exitWithin(rt)).code).toBe(128);
+  });
+});
+
+describe('the awslambda global', () => {
+  it('is installed by default and left out with AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA=true', async () => {
+    const a = await start('esm', 'globals.handler');
+    expect(JSON.parse((await a.api.invoke({ event: {} })).request.body.toString())).toEqual({
+      awslambda: 'object',
+    });
+    const b = await start('esm', 'globals.handler', { AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA: 'true' });
+    expect(JSON.parse((await b.api.invoke({ event: {} })).request.body.toString())).toEqual({
+      awslambda: 'undefined',
+    });
+  });
+});
+
 describe('faults that end the process (case 14, fault matrix)', () => {
   it('an exception thrown in a timer during an invoke posts that invoke’s /error, then exits 129', async () => {
     const { api, rt } = await start('esm', 'index.handler');
