@@ -75,7 +75,7 @@ describe('caprice CLI', () => {
     expect(await main(['deploy-everything'], io)).toBe(1);
     expect(await main(['emulator', '--colour'], io)).toBe(1);
     expect(io.err[0]).toBe(
-      'error CAPRICE_UNKNOWN_COMMAND: Unknown command "deploy-everything"; run one of: emulator',
+      'error CAPRICE_UNKNOWN_COMMAND: Unknown command "deploy-everything"; run one of: emulator, dev, demo, deploy, invoke, logs',
     );
     expect(io.err[1]).toMatch(/^error CAPRICE_INVALID_OPTION: Unknown option '--colour'/);
   });

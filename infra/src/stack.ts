@@ -121,10 +121,10 @@ export function defineStack(env: Env = process.env): Stack {
     functions: [
       fn('caprice-http-api', 'http-api', 256, 10, {}),
       fn('caprice-email-bot', 'email-bot', 512, 30, {
-        BOT_ADDRESS: `bot@${domain}`,
-        BOT_NAME: 'Caprice Bot',
-        MAIL_BUCKET: bucket,
-        MAIL_KEY_PREFIX: keyPrefix,
+        EMAIL_BOT_ADDRESS: `bot@${domain}`,
+        EMAIL_BOT_NAME: 'Caprice Bot',
+        EMAIL_BOT_BUCKET: bucket,
+        EMAIL_BOT_KEY_PREFIX: keyPrefix,
       }),
     ],
     triggers: {

@@ -3,7 +3,6 @@
  * SMTP), deploys the stack to it through the same deploy code as AWS, opens the HTTP API front door and the
  * dashboard, then watches the sources and pushes every rebuilt bundle through UpdateFunctionCode.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,6 +18,7 @@ import {
 import { startDashboard } from '../dashboard/server.js';
 import { createStateReader } from '../dashboard/state.js';
 import { loadArtifacts } from '../deploy/artifacts.js';
+import { buildZips } from '../deploy/build.js';
 import { deployStack } from '../deploy/deploy.js';
 import { deployEmailTrigger } from '../deploy/email-trigger.js';
 import { DeployError } from '../deploy/errors.js';
@@ -64,33 +64,6 @@ export interface DevStack {
 
 /** Credentials for the emulator, which checks no signature; never real ones, so nothing real can leak. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'caprice-local', secretAccessKey: 'caprice-local' };
-
-/** Runs `turbo run zip` for the layer and both apps; turbo's cache makes this a no-op when nothing changed. */
-export async function buildZips(root: string, log: (line: string) => void): Promise<void> {
-  const turbo = path.join(root, 'node_modules', '.bin', 'turbo');
-  const args = [
-    'run',
-    'zip',
-    '--filter=@caprice/runtime',
-    '--filter=@caprice/http-api',
-    '--filter=@caprice/email-bot',
-  ];
-  log(`build: turbo ${args.join(' ')}`);
-  const output: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(turbo, [...args, '--output-logs=errors-only'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  if (code !== 0) {
-    throw new DeployError(`Building the zips failed (turbo exited ${code}):\n${output.join('').trim()}`);
-  }
-}
 
 /** Starts the local stack; resolves once every endpoint answers. */
 export async function startDev(options: DevOptions): Promise<DevStack> {

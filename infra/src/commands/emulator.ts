@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Emulator, type EmulatorOptions, startEmulator } from '@caprice/emulator';
+import { type Emulator, type EmulatorOptions, emailExtension, startEmulator } from '@caprice/emulator';
 import { InvalidOptionError } from '../cli-errors.js';
 
 export interface EmulatorCommandOptions {
@@ -7,17 +7,19 @@ export interface EmulatorCommandOptions {
   /** A port number, or its text from the command line. */
   readonly port?: number | string;
   readonly stateDir?: string;
+  /** SMTP door port (S3, SES and SMTP come with the emulator); 0 for any free one. Default 2525. */
+  readonly smtpPort?: number | string;
   /** Where the endpoint banner goes. */
   readonly print?: (line: string) => void;
   /** Starts the emulator; tests may wrap it. */
   readonly start?: (options: EmulatorOptions) => Promise<Emulator>;
 }
 
-function parsePort(value: number | string | undefined): number {
-  if (value === undefined) return 9000;
+function parsePort(value: number | string | undefined, fallback = 9000, flag = '--port'): number {
+  if (value === undefined) return fallback;
   const port = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidOptionError(`Invalid --port "${value}": expected a number from 0 to 65535`);
+    throw new InvalidOptionError(`Invalid ${flag} "${value}": expected a number from 0 to 65535`);
   }
   return port;
 }
@@ -37,8 +39,23 @@ export async function emulatorCommand(options: EmulatorCommandOptions = {}): Pro
   if (host.trim() === '')
     throw new InvalidOptionError('Invalid --host "": give an interface such as 127.0.0.1');
   const stateDir = path.resolve(options.stateDir ?? '.caprice');
-  const running = await (options.start ?? startEmulator)({ host, port, stateDir });
+  const smtpPort = parsePort(options.smtpPort, 2525, '--smtp-port');
+  let smtp = '';
+  const running = await (options.start ?? startEmulator)({
+    host,
+    port,
+    stateDir,
+    extensions: [
+      emailExtension({
+        smtpPort,
+        onReady: (pieces) => {
+          smtp = `${pieces.smtp.host}:${pieces.smtp.port}`;
+        },
+      }),
+    ],
+  });
   print(`Caprice emulator listening on ${running.url}`);
+  print(`  APIs:   Lambda, S3 (path-style), SES on ${running.url}; SMTP door on ${smtp}`);
   print(`  state:  ${running.stateDir}`);
   print(`  health: ${running.url}/_caprice/health`);
   print(`  use:    AWS_ENDPOINT_URL=${running.url} (any credentials; signatures are not checked)`);

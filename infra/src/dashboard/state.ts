@@ -54,7 +54,7 @@ export interface DashboardSources {
 }
 
 interface OutboxIndexEntry {
-  readonly id: string;
+  readonly messageId: string;
 }
 
 /** Reads the state; parsed outbox messages are cached by id (they never change). */
@@ -65,19 +65,18 @@ export function createStateReader(sources: DashboardSources): () => Promise<Dash
     if (!sources.outboxUrl) return [];
     const response = await fetch(sources.outboxUrl);
     if (!response.ok) return [];
-    const body = (await response.json()) as { messages?: OutboxIndexEntry[] } | OutboxIndexEntry[];
-    const entries = Array.isArray(body) ? body : (body.messages ?? []);
+    const entries = (await response.json()) as OutboxIndexEntry[];
     const views: OutboxView[] = [];
     for (const entry of entries.slice(-50)) {
-      let view = parsed.get(entry.id);
+      let view = parsed.get(entry.messageId);
       if (!view) {
-        const rawUrl = `${sources.outboxUrl}/${encodeURIComponent(entry.id)}.eml`;
+        const rawUrl = `${sources.outboxUrl}/${encodeURIComponent(entry.messageId)}.eml`;
         const raw = await fetch(rawUrl);
         if (!raw.ok) continue;
         const mail = await simpleParser(Buffer.from(await raw.arrayBuffer()));
         const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
         view = {
-          id: entry.id,
+          id: entry.messageId,
           from: mail.from?.text ?? '',
           to,
           subject: mail.subject ?? '',
@@ -85,9 +84,9 @@ export function createStateReader(sources: DashboardSources): () => Promise<Dash
           text: mail.text ?? '',
           html: typeof mail.html === 'string' ? mail.html : undefined,
           inReplyTo: mail.inReplyTo,
-          rawUrl: `/api/outbox/${encodeURIComponent(entry.id)}.eml`,
+          rawUrl: `/api/outbox/${encodeURIComponent(entry.messageId)}.eml`,
         };
-        parsed.set(entry.id, view);
+        parsed.set(entry.messageId, view);
       }
       views.push(view);
     }

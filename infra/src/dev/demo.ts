@@ -21,9 +21,10 @@ export interface DemoResult {
   readonly reply: { readonly subject: string; readonly text: string; readonly to: string };
 }
 
+/** One line of the emulator's outbox index (`GET /_caprice/ses/outbox`). */
 interface OutboxEntry {
-  readonly id: string;
-  readonly messageId?: string;
+  /** SES MessageId, also the name of the stored `<messageId>.eml`. */
+  readonly messageId: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,8 +33,7 @@ async function outboxIds(outboxUrl: string): Promise<OutboxEntry[]> {
   const response = await fetch(outboxUrl);
   if (!response.ok)
     throw new DeployError(`GET ${outboxUrl} answered ${response.status}; is the emulator running?`);
-  const body = (await response.json()) as { messages?: OutboxEntry[] } | OutboxEntry[];
-  return Array.isArray(body) ? body : (body.messages ?? []);
+  return (await response.json()) as OutboxEntry[];
 }
 
 /** Polls the outbox until a message answers `inReplyTo`, and returns it parsed. */
@@ -46,9 +46,9 @@ export async function waitForReply(
   const seen = new Set(options.ignore ?? []);
   while (Date.now() < deadline) {
     for (const entry of await outboxIds(outboxUrl)) {
-      if (seen.has(entry.id)) continue;
-      seen.add(entry.id);
-      const raw = await fetch(`${outboxUrl}/${encodeURIComponent(entry.id)}.eml`);
+      if (seen.has(entry.messageId)) continue;
+      seen.add(entry.messageId);
+      const raw = await fetch(`${outboxUrl}/${encodeURIComponent(entry.messageId)}.eml`);
       if (!raw.ok) continue;
       const parsed = await simpleParser(Buffer.from(await raw.arrayBuffer()));
       if (parsed.inReplyTo === inReplyTo) {
@@ -68,7 +68,7 @@ export async function runDemo(
   targets: DemoTargets,
   log: (line: string) => void = console.log,
 ): Promise<DemoResult> {
-  const before = new Set((await outboxIds(targets.outboxUrl)).map((e) => e.id));
+  const before = new Set((await outboxIds(targets.outboxUrl)).map((e) => e.messageId));
 
   const apiResponse = await fetch(
     `${targets.apiUrl}/?text=${encodeURIComponent('Hello from the Caprice demo')}&seed=7`,

@@ -1,0 +1,101 @@
+/**
+ * Where the CLI's SDK clients point: real AWS through the standard credential chain (profiles, env, SSO — never
+ * printed), or the emulator with throwaway credentials. Every command builds its clients here, so `--target local`
+ * and AWS share one code path.
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESClient } from '@aws-sdk/client-ses';
+import { InvalidOptionError } from '../cli-errors.js';
+
+export const Target = { AWS: 'aws', LOCAL: 'local' } as const;
+export type Target = (typeof Target)[keyof typeof Target];
+
+/** Where `caprice dev` and `caprice emulator` listen by default. */
+export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:9000';
+
+export interface ClientTarget {
+  readonly target?: string;
+  readonly endpoint?: string;
+  readonly region: string;
+}
+
+export interface AwsClients {
+  readonly lambda: LambdaClient;
+  readonly s3: S3Client;
+  readonly ses: SESClient;
+  /** The endpoint in use, or undefined for AWS's own. */
+  readonly endpoint?: string;
+  destroy(): void;
+}
+
+/** Validates `--target` / `--endpoint` and builds the three clients. */
+export function createClients(options: ClientTarget): AwsClients {
+  const target = options.target ?? (options.endpoint ? Target.LOCAL : Target.AWS);
+  if (target !== Target.AWS && target !== Target.LOCAL) {
+    throw new InvalidOptionError(`Invalid --target "${target}": expected aws or local`);
+  }
+  let endpoint = options.endpoint ?? (target === Target.LOCAL ? DEFAULT_LOCAL_ENDPOINT : undefined);
+  if (endpoint !== undefined) {
+    try {
+      endpoint = new URL(endpoint).toString().replace(/\/$/, '');
+    } catch {
+      throw new InvalidOptionError(
+        `Invalid --endpoint "${endpoint}": expected a URL such as ${DEFAULT_LOCAL_ENDPOINT}`,
+      );
+    }
+  }
+  const config = {
+    region: options.region,
+    ...(endpoint ? { endpoint } : {}),
+    // The emulator checks no signature: give it throwaway credentials so real ones are never sent to it.
+    ...(target === Target.LOCAL
+      ? { credentials: { accessKeyId: 'caprice-local', secretAccessKey: 'caprice-local' } }
+      : {}),
+  };
+  const lambda = new LambdaClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: target === Target.LOCAL });
+  const ses = new SESClient(config);
+  return {
+    lambda,
+    s3,
+    ses,
+    ...(endpoint ? { endpoint } : {}),
+    destroy() {
+      lambda.destroy();
+      s3.destroy();
+      ses.destroy();
+    },
+  };
+}
+
+/** Turns the SDK's credential and network errors into what to do next. */
+export function explainAwsError(error: unknown, endpoint: string | undefined): Error {
+  const e = error as { name?: string; message?: string; code?: string };
+  if (e?.name === 'CredentialsProviderError') {
+    return Object.assign(
+      new Error(
+        'No AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), run `aws sso login`, or use --target local for the emulator',
+      ),
+      { code: 'INFRA_NO_CREDENTIALS', cause: error },
+    );
+  }
+  if (e?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e?.message ?? '')) {
+    return Object.assign(
+      new Error(
+        `Nothing answers at ${endpoint ?? 'the AWS endpoint'}; start the local stack with \`pnpm caprice dev\` (or \`pnpm caprice emulator\`)`,
+      ),
+      { code: 'INFRA_ENDPOINT_DOWN', cause: error },
+    );
+  }
+  if (e?.name === 'UnrecognizedClientException' || e?.name === 'InvalidSignatureException') {
+    return Object.assign(
+      new Error(`AWS refused the credentials (${e.name}); check AWS_PROFILE and the region`),
+      {
+        code: 'INFRA_BAD_CREDENTIALS',
+        cause: error,
+      },
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
