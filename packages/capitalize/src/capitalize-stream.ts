@@ -6,8 +6,8 @@ import { CapitalizeTypeError } from './errors.js';
  * equals `randomCapitalize(wholeText, options)` however the text is chunked, including chunks that split a
  * surrogate pair (the high half is held back until the next chunk).
  *
- * For Node streams, wrap it: `Duplex.fromWeb(createCapitalizeStream(), { objectMode: false, encoding: 'utf8' })`
- * (this package imports no `node:` modules).
+ * For Node streams, wrap it: `Duplex.fromWeb(createCapitalizeStream(), { decodeStrings: false, encoding: 'utf8' })`
+ * and write strings (this package imports no `node:` modules).
  *
  * @throws {CapitalizeTypeError} | {CapitalizeRangeError} on bad options, synchronously; a non-string chunk errors
  * the stream with a `CapitalizeTypeError`.

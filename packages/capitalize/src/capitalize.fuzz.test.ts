@@ -102,3 +102,11 @@ function referenceLetterCount(text: string): number {
     if (ch.length === 2 || !/[\ud800-\udfff]/.test(ch)) count += caseFormsOf(ch.codePointAt(0)!) ? 1 : 0;
   return count;
 }
+
+describe('createCapitalizer', () => {
+  it('rejects a non-string chunk', () => {
+    expect(() => createCapitalizer().push(42 as never)).toThrow(
+      'Invalid chunk: expected a string, received 42.',
+    );
+  });
+});

@@ -184,6 +184,7 @@ export class CapitalizerImpl implements Capitalizer {
   }
 
   push(chunk: string): string {
+    if (typeof chunk !== 'string') throw new CapitalizeTypeError('chunk', 'a string', chunk);
     let text = chunk;
     if (this.pendingHigh !== '') {
       text = this.pendingHigh + text;
