@@ -1,7 +1,12 @@
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from '../invoke/async-invoker.js';
 import { InvokeApi, type InvokeOptions, type InvokeOutput } from '../invoke/invoke-api.js';
 import { LogStore } from '../logs/log-store.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_INIT_TIMEOUT_MS, InstancePool } from '../pool/instance-pool.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_INIT_TIMEOUT_MS,
+  DEFAULT_REUSE_WAIT_MS,
+  InstancePool,
+} from '../pool/instance-pool.js';
 import { MemoryMonitor } from '../pool/memory-monitor.js';
 import type { DataPlaneOptions, LambdaDataPlaneHttp } from './types.js';
 
@@ -25,6 +30,11 @@ export interface DataPlaneTuning {
   readonly initTimeoutMs?: number;
   /** Idle instances are stopped after this. Default 5 minutes. */
   readonly idleTimeoutMs?: number;
+  /**
+   * How long a new invoke waits for an instance that has answered its invoke but is not back on /next yet,
+   * before starting another instance. Default 200 ms.
+   */
+  readonly reuseWaitMs?: number;
   /** Delays before the 2 retries of a failed async invoke. Default [60 000, 120 000] ms. */
   readonly asyncRetryDelaysMs?: readonly number[];
   /** Memory watchdog interval. Default 100 ms. */
@@ -63,6 +73,7 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     defaultConcurrency: options.defaultConcurrency ?? DEFAULT_CONCURRENCY,
     initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    reuseWaitMs: options.reuseWaitMs ?? DEFAULT_REUSE_WAIT_MS,
   });
   const asyncInvoker = new AsyncInvoker(
     pool,

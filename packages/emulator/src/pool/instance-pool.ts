@@ -10,8 +10,8 @@ import type { MemoryMonitor } from './memory-monitor.js';
 
 /** Lambda's default concurrency per function here (AWS's account default is 1000; locally 10 is plenty). */
 export const DEFAULT_CONCURRENCY = 10;
-/** How long a sequential invoke waits for an instance that has just answered to call /next again. */
-const REUSE_WAIT_MS = 50;
+/** How long a new invoke waits by default for an instance that has just answered to call /next again. */
+export const DEFAULT_REUSE_WAIT_MS = 200;
 /** How long a runtime that reported an init error may take to exit by itself. */
 const INIT_ERROR_EXIT_GRACE_MS = 500;
 /** On-demand init limit. */
@@ -26,6 +26,8 @@ export interface InstancePoolOptions {
   readonly defaultConcurrency: number;
   readonly initTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** How long a new invoke waits for an instance that has answered but is not back on /next yet. */
+  readonly reuseWaitMs: number;
 }
 
 /** What to run: the request without its deadline (the instance sets it when it delivers). */
@@ -96,7 +98,7 @@ export class InstancePool {
         (i) => i.answered && sameCode(i.snapshot, snapshot),
       );
       if (answered !== undefined) {
-        await answered.whenIdle(REUSE_WAIT_MS);
+        await answered.whenIdle(this.#opts.reuseWaitMs);
         return this.#run(snapshot, request, sink, wait, false);
       }
     }
