@@ -62,9 +62,13 @@ interface ParsedResponse {
   body: Buffer;
 }
 
+/** One request in flight or queued. A plain object with no closures: one is made per request on the hot path. */
 interface Pending {
-  method: string;
-  path: string;
+  head: string | Buffer;
+  body: Buffer | null;
+  /** A streamed request: never retried (its body was not buffered). */
+  open: boolean;
+  retried: boolean;
   resolve: (res: ParsedResponse) => void;
   reject: (err: Error) => void;
   /** True when the request went out on a socket that had served an earlier request (a stale-socket retry is safe). */
@@ -103,7 +107,7 @@ export class RuntimeClient implements RuntimeApi {
   #socket: Socket | null = null;
   #socketUsed = false;
   #pending: Pending | null = null;
-  #queue: Array<() => void> = [];
+  #queue: Pending[] = [];
   // Response parser state.
   #buf: Buffer = EMPTY;
   #status = 0;
@@ -130,7 +134,7 @@ export class RuntimeClient implements RuntimeApi {
   }
 
   async nextInvocation(): Promise<Invocation> {
-    const res = await this.#request('GET', '/runtime/invocation/next', this.#nextHead, null);
+    const res = await this.#request(this.#nextHead, null);
     if (res.status !== 200)
       throw new RuntimeApiError('GET', '/runtime/invocation/next', res.status, res.body.toString());
     return { body: res.body, headers: res.headers };
@@ -163,7 +167,7 @@ export class RuntimeClient implements RuntimeApi {
       'latin1',
     );
     const idle = this.#pending === null;
-    const response = this.#request('POST', path, head, null, true);
+    const response = this.#request(head, null, true);
     // Surface failures through end(); avoid an unhandled rejection if the caller never gets there.
     response.catch(() => {});
     // While the handler streams, the open request alone must not keep the event loop alive, so that a handler
@@ -207,67 +211,72 @@ export class RuntimeClient implements RuntimeApi {
     let res: ParsedResponse;
     if (typeof body === 'string' && body.length <= SINGLE_WRITE_MAX) {
       // Hot path: one string, one write syscall (a writev of head + body costs measurably more per invoke).
-      res = await this.#request(
-        'POST',
-        path,
-        `${start}${Buffer.byteLength(body)}${CRLF}${CRLF}${body}`,
-        null,
-      );
+      res = await this.#request(`${start}${Buffer.byteLength(body)}${CRLF}${CRLF}${body}`, null);
     } else {
       const data = typeof body === 'string' ? Buffer.from(body) : body;
-      res = await this.#request('POST', path, `${start}${data.length}${CRLF}${CRLF}`, data);
+      res = await this.#request(`${start}${data.length}${CRLF}${CRLF}`, data);
     }
     if (res.status >= 300) throw new RuntimeApiError('POST', path, res.status, res.body.toString());
   }
 
-  #request(
-    method: string,
-    path: string,
-    head: string | Buffer,
-    body: Buffer | null,
-    open = false,
-  ): Promise<ParsedResponse> {
+  #request(head: string | Buffer, body: Buffer | null, open = false): Promise<ParsedResponse> {
     return new Promise<ParsedResponse>((resolve, reject) => {
-      const send = (retried: boolean): void => {
-        const socket = this.#ensureSocket();
-        const pending: Pending = {
-          method,
-          path,
-          reused: this.#socketUsed,
-          gotBytes: false,
-          resolve: (res) => {
-            this.#pending = null;
-            this.#socket?.unref();
-            resolve(res);
-            this.#queue.shift()?.();
-          },
-          reject: (err) => {
-            this.#pending = null;
-            // A kept-alive socket the server closed while idle fails the next write: retry once on a fresh one
-            // (only buffered requests, and only when the server never answered).
-            if (!retried && !open && pending.reused && !pending.gotBytes) {
-              send(true);
-              return;
-            }
-            reject(err);
-            this.#queue.shift()?.();
-          },
-        };
-        this.#pending = pending;
-        this.#socketUsed = true;
-        socket.ref();
-        if (body === null) {
-          socket.write(head);
-        } else {
-          socket.cork();
-          socket.write(head);
-          if (body.length > 0) socket.write(body);
-          socket.uncork();
-        }
+      const pending: Pending = {
+        head,
+        body,
+        open,
+        retried: false,
+        resolve,
+        reject,
+        reused: false,
+        gotBytes: false,
       };
-      if (this.#pending === null) send(false);
-      else this.#queue.push(() => send(false));
+      if (this.#pending === null) this.#send(pending);
+      else this.#queue.push(pending);
     });
+  }
+
+  #send(pending: Pending): void {
+    const socket = this.#ensureSocket();
+    pending.reused = this.#socketUsed;
+    pending.gotBytes = false;
+    this.#pending = pending;
+    this.#socketUsed = true;
+    socket.ref();
+    if (pending.body === null) {
+      socket.write(pending.head);
+    } else {
+      socket.cork();
+      socket.write(pending.head);
+      if (pending.body.length > 0) socket.write(pending.body);
+      socket.uncork();
+    }
+  }
+
+  #resolvePending(res: ParsedResponse): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    this.#socket?.unref();
+    pending.resolve(res);
+    const next = this.#queue.shift();
+    if (next !== undefined) this.#send(next);
+  }
+
+  #rejectPending(err: Error): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    this.#pending = null;
+    // A kept-alive socket the server closed while idle fails the next write: retry once on a fresh one
+    // (only buffered requests, and only when the server never answered).
+    if (!pending.retried && !pending.open && pending.reused && !pending.gotBytes) {
+      pending.retried = true;
+      this.#send(pending);
+      return;
+    }
+    pending.reject(err);
+    const next = this.#queue.shift();
+    if (next !== undefined) this.#send(next);
   }
 
   #ensureSocket(): Socket {
@@ -289,7 +298,7 @@ export class RuntimeClient implements RuntimeApi {
         this.#finish(Buffer.concat(this.#chunks));
         return;
       }
-      pending.reject(
+      this.#rejectPending(
         new RuntimeApiConnectionError(this.endpoint, { cause: err ?? new Error('connection closed') }),
       );
     };
@@ -388,14 +397,12 @@ export class RuntimeClient implements RuntimeApi {
   }
 
   #protocolError(why: string): void {
-    const pending = this.#pending;
     this.#socket?.destroy();
     this.#socket = null;
-    pending?.reject(new RuntimeApiConnectionError(this.endpoint, { cause: new Error(why) }));
+    this.#rejectPending(new RuntimeApiConnectionError(this.endpoint, { cause: new Error(why) }));
   }
 
   #finish(body: Buffer): void {
-    const pending = this.#pending;
     const res: ParsedResponse = { status: this.#status, headers: this.#headers ?? {}, body };
     const close = this.#untilClose || res.headers.connection?.toLowerCase() === 'close';
     this.#resetParser();
@@ -403,7 +410,7 @@ export class RuntimeClient implements RuntimeApi {
       this.#socket?.destroy();
       this.#socket = null;
     }
-    pending?.resolve(res);
+    this.#resolvePending(res);
   }
 }
 
