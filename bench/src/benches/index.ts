@@ -1,0 +1,5 @@
+/** Every bench, in the order of the results page. */
+import type { Bench } from '../section.js';
+import { warmBench } from './warm.js';
+
+export const BENCHES: readonly Bench[] = [warmBench];

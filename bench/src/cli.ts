@@ -1,0 +1,104 @@
+/**
+ * `pnpm bench [-- <name>…]`: runs the named benches (all by default) one after another, stores each result in
+ * results/<name>.json (+ SVG charts) and re-renders results/latest.md from every stored result.
+ * Exits non-zero only when a bench could not run — never because a figure is slow.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCHES } from './benches/index.js';
+import { ROOT } from './lib/workspace.js';
+import { describeMachine } from './machine.js';
+import { renderReport } from './report.js';
+import type { Section } from './section.js';
+import { renderBarChart } from './svg.js';
+
+const RESULTS = new URL('../results/', import.meta.url).pathname;
+const args = process.argv.slice(2).filter((a) => a !== '--');
+if (args.includes('--list') || args.includes('--help')) {
+  console.log(
+    'usage: pnpm --filter @caprice/bench bench [name…]   (CAPRICE_BENCH_QUICK=1 for a short smoke run)',
+  );
+  for (const b of BENCHES) console.log(`  ${b.name.padEnd(10)} ${b.title} (≤ ~${b.budgetSeconds} s)`);
+  process.exit(0);
+}
+const unknown = args.filter((a) => !BENCHES.some((b) => b.name === a));
+if (unknown.length) {
+  console.error(`Unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = args.length ? BENCHES.filter((b) => args.includes(b.name)) : BENCHES;
+const quick = process.env.CAPRICE_BENCH_QUICK === '1';
+await mkdir(RESULTS, { recursive: true });
+
+let couldNotRun = 0;
+const suiteStart = performance.now();
+for (const bench of selected) {
+  const machine = describeMachine();
+  const started = performance.now();
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const tmp = await mkdtemp(join(tmpdir(), `caprice-bench-${bench.name}-`));
+  console.log(`\n▶ ${bench.name}: ${bench.title}`);
+  let section: Section;
+  // A hung bench must not hang the suite: give up after 3× its budget.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      bench.run({ root: ROOT, tmp, quick, log: (line) => console.log(`  ${line}`) }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`gave up after ${bench.budgetSeconds * 3} s (3× its budget)`)),
+          bench.budgetSeconds * 3000,
+        );
+      }),
+    ]);
+    section = {
+      name: bench.name,
+      title: bench.title,
+      date,
+      machine,
+      seconds: (performance.now() - started) / 1000,
+      ...result,
+    };
+    for (const chart of result.charts ?? [])
+      await writeFile(join(RESULTS, chart.file), renderBarChart(chart));
+    for (const g of result.goals ?? [])
+      console.log(
+        `  goal ${g.what}: ${g.actual} (target ${g.target}) ${g.met === null ? '–' : g.met ? 'met' : 'NOT met'}`,
+      );
+  } catch (error) {
+    couldNotRun += 1;
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`  ✗ ${bench.name} could not run: ${message}`);
+    section = {
+      name: bench.name,
+      title: bench.title,
+      date,
+      machine,
+      seconds: (performance.now() - started) / 1000,
+      error: message,
+    };
+  } finally {
+    clearTimeout(timer);
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+  await writeFile(join(RESULTS, `${bench.name}.json`), `${JSON.stringify(section, null, 2)}\n`);
+  console.log(`  done in ${section.seconds.toFixed(0)} s`);
+}
+
+const stored: Section[] = [];
+for (const file of (await readdir(RESULTS)).filter((f) => f.endsWith('.json')).sort()) {
+  stored.push(JSON.parse(await readFile(join(RESULTS, file), 'utf8')) as Section);
+}
+await writeFile(
+  join(RESULTS, 'latest.md'),
+  renderReport(
+    stored,
+    BENCHES.map((b) => b.name),
+  ),
+);
+console.log(
+  `\nresults/latest.md written (${selected.length} bench(es) in ${((performance.now() - suiteStart) / 1000).toFixed(0)} s)`,
+);
+// Instances and servers a failed bench left behind must not keep the process alive.
+process.exit(couldNotRun ? 1 : 0);
