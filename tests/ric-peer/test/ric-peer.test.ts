@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import {
   CreateFunctionCommand,
   InvokeCommand,
+  InvokeWithResponseStreamCommand,
   LambdaClient,
   PublishLayerVersionCommand,
   waitUntilFunctionActiveV2,
@@ -27,6 +28,14 @@ export const ok = async (event, context) => ({ got: event, fn: context.functionN
 export const fails = async () => { throw new TypeError('bad input'); };
 export const slow = async () => new Promise((r) => setTimeout(() => r('late'), 10_000));
 export const crash = async () => { setTimeout(() => process.exit(3), 0); return new Promise(() => {}); };
+export const stream = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.setContentType('text/plain');
+  responseStream.write('hello ');
+  await new Promise((r) => setTimeout(r, 50));
+  responseStream.write('world');
+  if (event.fail) throw new Error('mid-stream failure');
+  responseStream.end();
+});
 `;
 
 let emulator: Emulator;
@@ -157,5 +166,34 @@ describe('aws-lambda-ric against the emulator', () => {
     const again = await invoke('ric-crash', {});
     expect(again.body.errorType).toBe('Runtime.ExitError');
     expect(again.log).toContain('Init Duration');
+  });
+
+  test('streaming: streamifyResponse chunks arrive through InvokeWithResponseStream; a throw ends it with an error', async () => {
+    await createFunction('ric-stream', { 'index.mjs': HANDLERS }, 'index.stream');
+    const read = async (payload: unknown) => {
+      const res = await lambda.send(
+        new InvokeWithResponseStreamCommand({
+          FunctionName: 'ric-stream',
+          Payload: Buffer.from(JSON.stringify(payload)),
+        }),
+      );
+      const chunks: string[] = [];
+      let complete: { ErrorCode?: string; ErrorDetails?: string } | undefined;
+      for await (const event of res.EventStream ?? []) {
+        if (event.PayloadChunk?.Payload !== undefined)
+          chunks.push(Buffer.from(event.PayloadChunk.Payload).toString());
+        if (event.InvokeComplete !== undefined) complete = event.InvokeComplete;
+      }
+      return { chunks, complete };
+    };
+    const ok = await read({});
+    expect(ok.chunks.join('')).toBe('hello world');
+    expect(ok.complete?.ErrorCode).toBeUndefined();
+    const failed = await read({ fail: true });
+    expect(failed.chunks.join('')).toBe('hello world');
+    expect(failed.complete?.ErrorCode).toBe('Error');
+    expect(JSON.parse(failed.complete?.ErrorDetails ?? '{}')).toMatchObject({
+      errorMessage: 'mid-stream failure',
+    });
   });
 });
