@@ -60,9 +60,8 @@ const MODE_CONSTANT = 3;
 /** Up to this many UTF-16 units, text goes through a reused scratch buffer instead of fresh memory. */
 const SMALL_INPUT = 256;
 /**
- * Long inputs are processed in blocks of this many words / units, so the kernels are entered often enough to be
- * optimized as whole functions. (A single long loop gets on-stack-replaced before its exit code has run; V8 then
- * deoptimizes at every exit and re-enters the same OSR code, which measured ~3× slower.)
+ * Long inputs are processed in blocks of this many words / units, so the kernels are entered repeatedly and get
+ * optimized as whole functions, not only through on-stack replacement of one long-running loop.
  */
 const BLOCK = 16384;
 /** Prefix length checked first by {@link asciiPrefix}. */
@@ -454,7 +453,7 @@ let kernelsWarm = false;
 /**
  * Runs each kernel once on a few units before the first long input. Otherwise V8 on-stack-replaces the long-running
  * loop before the code after it has ever run, and that OSR code deoptimizes at the loop exit for lack of feedback
- * (seen with `--trace-deopt` on every call and block). One tiny run first gives every instruction feedback. Uses a
+ * (seen with `--trace-deopt`). One tiny run first gives every instruction feedback. Uses a
  * throwaway instance, so no caller's random stream is touched.
  */
 function warmUpKernels(): void {
