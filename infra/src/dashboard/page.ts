@@ -18,7 +18,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   header h1 { margin: 0; font-size: 1.3rem; letter-spacing: .02em; }
   header h1 span { color: var(--accent); }
   main { padding: 1rem 1.5rem 3rem; display: grid; gap: 1.5rem; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); }
-  section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; min-width: 0; }
+  section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem; min-width: 0; overflow-x: auto; }
+  td code { word-break: break-all; }
+  td details { border-top: 0; padding: 0; }
   section.wide { grid-column: 1 / -1; }
   h2 { margin: 0 0 .75rem; font-size: 1.05rem; }
   table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
