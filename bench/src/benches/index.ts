@@ -1,5 +1,6 @@
 /** Every bench, in the order of the results page. */
 import type { Bench } from '../section.js';
+import { coldBench } from './cold.js';
 import { warmBench } from './warm.js';
 
-export const BENCHES: readonly Bench[] = [warmBench];
+export const BENCHES: readonly Bench[] = [warmBench, coldBench];
