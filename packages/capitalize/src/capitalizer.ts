@@ -213,14 +213,30 @@ export class CapitalizerImpl implements Capitalizer {
       // One pass both checks and copies: UTF-8 of ASCII is the ASCII bytes, and anything else needs more than n
       // bytes, so with 4 bytes of slack `written === n` exactly when the whole text is ASCII.
       const words = (n + 3) >>> 2;
-      const memory = new ArrayBuffer((words + 1) << 2);
-      const bytes = NodeBufferClass!.from(memory);
+      const memory = this.longInputMemory((words + 1) << 2);
+      const bytes = NodeBufferClass!.from(memory, 0, (words + 1) << 2);
       if (bytes.write(text, 0, 'utf8') === n) {
-        this.capitalizeAsciiWords(new Uint32Array(memory), words);
+        // Reused memory: clear the rest of the last word, or stale bytes there could consume random bits.
+        for (let i = n; i < words << 2; i++) bytes[i] = 0;
+        this.capitalizeAsciiWords(new Uint32Array(memory, 0, words), words);
         return bytes.toString('latin1', 0, n);
       }
     }
     return this.capitalizeUtf16Buffer(text);
+  }
+
+  /**
+   * Memory for one long input. Fresh multi-megabyte buffers are expensive here mostly because their pages fault in
+   * on first touch, so the last one is kept through a `WeakRef` (the GC may still reclaim it). A user `random` could
+   * re-enter us mid-kernel, so that mode always gets fresh memory.
+   */
+  private longInputMemory(bytes: number): ArrayBuffer {
+    if (this.mode === MODE_CALLBACK) return new ArrayBuffer(bytes);
+    const kept = spareMemory?.deref();
+    if (kept !== undefined && kept.byteLength >= bytes) return kept;
+    const memory = new ArrayBuffer(bytes);
+    spareMemory = new WeakRef(memory);
+    return memory;
   }
 
   /** One decision for modes other than MODE_BITS; 1 = upper case. */
@@ -303,10 +319,10 @@ export class CapitalizerImpl implements Capitalizer {
   /** Any text, through a UTF-16LE Buffer sharing memory with the Uint16Array the kernel edits. */
   private capitalizeUtf16Buffer(text: string): string {
     const n = text.length;
-    const memory = new ArrayBuffer(n << 1);
+    const memory = this.longInputMemory(n << 1);
     const bytes = NodeBufferClass!.from(memory, 0, n << 1);
     bytes.write(text, 0, 'utf16le');
-    this.capitalizeUnits(new Uint16Array(memory), n);
+    this.capitalizeUnits(new Uint16Array(memory, 0, n), n);
     return bytes.toString('utf16le', 0, n << 1);
   }
 
@@ -502,6 +518,7 @@ class Scratch {
 }
 
 let scratch: Scratch | undefined;
+let spareMemory: WeakRef<ArrayBuffer> | undefined;
 function sharedScratch(): Scratch {
   scratch ??= new Scratch();
   return scratch;
