@@ -50,8 +50,9 @@ export class AsyncInvoker {
       if (attempt > 0) await this.#sleep(this.#retryDelaysMs[attempt - 1] ?? 0);
       if (this.#closed) return;
       let result: InvokeResult | undefined;
+      let ran: boolean;
       try {
-        await this.#pool.run(
+        ran = await this.#pool.run(
           snapshot,
           request,
           { start: () => undefined, chunk: () => undefined, finish: (r) => (result = r) },
@@ -59,6 +60,14 @@ export class AsyncInvoker {
         );
       } catch {
         return; // pool closed
+      }
+      if (!ran) {
+        // Only with reserved concurrency 0 (AWS keeps retrying such events for up to 6 hours, then drops them).
+        this.#logs.append(
+          snapshot.functionName,
+          `${new Date().toISOString()} ${request.requestId} Async invoke throttled: reserved concurrency is 0; event dropped\n`,
+        );
+        return;
       }
       if (result === undefined || result.ok) return;
       const left = this.#retryDelaysMs.length - attempt;

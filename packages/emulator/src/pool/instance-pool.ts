@@ -66,7 +66,8 @@ export class InstancePool {
 
   /**
    * Runs one invoke. Resolves `false` at once when the function is at its concurrency limit and `wait` is
-   * false (a synchronous invoke: 429); with `wait`, queues until a slot frees. Resolves `true` once the sink
+   * false (a synchronous invoke: 429), or when its reserved concurrency is 0; with `wait`, queues until a
+   * slot frees. Resolves `true` once the sink
    * has received the result.
    */
   async run(
@@ -104,7 +105,8 @@ export class InstancePool {
     }
     const slot = this.#acquire(snapshot);
     if (slot === null) {
-      if (!wait) return false;
+      // Reserved concurrency 0 never frees a slot: waiting would be forever.
+      if (!wait || snapshot.reservedConcurrency === 0) return false;
       await new Promise<void>((resolve) => {
         const list = this.#waiters.get(snapshot.functionName) ?? [];
         list.push({ snapshot, run: resolve });

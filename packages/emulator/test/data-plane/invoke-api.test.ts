@@ -248,6 +248,16 @@ done
     expect(h.dataPlane.instances('busy').length).toBe(1);
   });
 
+  test('reserved concurrency 0: synchronous invokes get 429, async ones are dropped (logged), never run', async () => {
+    const out = outDir();
+    h.define('off', { reservedConcurrency: 0, environment: { OUT: out }, bootstrap: recordingBootstrap });
+    expect((await h.invoke('off')).status).toBe(429);
+    expect((await h.invoke('off', '{}', { 'x-amz-invocation-type': 'Event' })).status).toBe(202);
+    await h.dataPlane.drainAsync();
+    expect(lines(join(out, 'events'))).toEqual([]);
+    expect(h.dataPlane.readLogs('off')).toContain('reserved concurrency is 0; event dropped');
+  });
+
   test('a payload that is not JSON → 400 InvalidRequestContentException; an empty payload arrives as {}', async () => {
     const out = outDir();
     h.define('json', { environment: { OUT: out }, bootstrap: recordingBootstrap });
