@@ -89,6 +89,23 @@ describe('randomCapitalize', () => {
       expect(() => randomCapitalize('abc', { random: () => Number.NaN })).toThrow(/options\.random\(\).*NaN/);
     });
 
+    it('is re-entrant: a random() that calls randomCapitalize itself does not disturb the outer call', () => {
+      for (const length of [10, 300, 5000]) {
+        const text = 'abc déf 𐐨 '.repeat(length).slice(0, length);
+        let a = 0;
+        const plain = randomCapitalize(text, { random: () => (a++ * 0.37) % 1 });
+        let b = 0;
+        const nested = randomCapitalize(text, {
+          random: () => {
+            randomCapitalize(text, { seed: b });
+            randomCapitalize(text.toUpperCase());
+            return (b++ * 0.37) % 1;
+          },
+        });
+        expect(nested).toBe(plain);
+      }
+    });
+
     it('works with Math.random', () => {
       const out = randomCapitalize('hello world', { random: Math.random });
       expect(out.toLowerCase()).toBe('hello world');
