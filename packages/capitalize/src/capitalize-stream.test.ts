@@ -1,3 +1,5 @@
+import { Duplex, Readable } from 'node:stream';
+import { text as collect } from 'node:stream/consumers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anyText, asciiText, seed, splitAt } from '../test/arbitraries.js';
@@ -74,5 +76,15 @@ describe('createCapitalizeStream', () => {
     let out = '';
     for (let r = await reader.read(); !r.done; r = await reader.read()) out += r.value;
     expect(out).toBe(randomCapitalize('héllo wörld 😀', { seed: 9 }));
+  });
+
+  it('works as a Node stream through Duplex.fromWeb (the README recipe)', async () => {
+    const chunks = ['hello ', 'wor', 'ld \ud801', '\udc28!'];
+    const capitalize = Duplex.fromWeb(createCapitalizeStream({ seed: 42 }), {
+      decodeStrings: false,
+      encoding: 'utf8',
+    });
+    const out = await collect(Readable.from(chunks).pipe(capitalize));
+    expect(out).toBe(randomCapitalize(chunks.join(''), { seed: 42 }));
   });
 });
