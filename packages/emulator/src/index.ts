@@ -26,6 +26,7 @@ export {
   UnzippedSizeError,
 } from './errors.js';
 export { AwsServiceError, sendAwsJsonError } from './http/aws-error.js';
+export type { InvokeOptions, InvokeOutput } from './invoke/invoke-api.js';
 export { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 export type {
   DataPlaneOptions,
