@@ -1,8 +1,9 @@
 /** Every bench, in the order of the results page. */
 import type { Bench } from '../section.js';
 import { coldBench } from './cold.js';
+import { emulatorBench } from './emulator.js';
 import { packagesBench } from './packages.js';
 import { sizesBench } from './sizes.js';
 import { warmBench } from './warm.js';
 
-export const BENCHES: readonly Bench[] = [warmBench, coldBench, sizesBench, packagesBench];
+export const BENCHES: readonly Bench[] = [warmBench, coldBench, sizesBench, packagesBench, emulatorBench];
