@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   DEFAULT_LIMITS,
   LambdaControlPlane,
+  type LambdaControlPlaneOptions,
   type LambdaLimits,
 } from './control-plane/lambda-control-plane.js';
 import { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
@@ -46,8 +47,12 @@ export interface EmulatorExtension {
   /** Service for unsigned requests no prefix claims (the last extension that sets it wins). */
   readonly defaultService?: string;
   readonly adminRoutes?: readonly AdminRoute[];
+  /** Reads S3 objects for Lambda's `S3Bucket`/`S3Key` code locations (the S3 extension provides it). */
+  readonly readS3Object?: LambdaControlPlaneOptions['readS3Object'];
   /** Called by `close()`, before the data plane stops. */
   readonly close?: () => Promise<void>;
+  /** What `GET /_caprice/health` reports for this extension's services, keyed by service name. */
+  readonly health?: () => Readonly<Record<string, unknown>>;
 }
 
 /** Options of {@link startEmulator}. Everything has a default. */
@@ -117,8 +122,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Until everything is in place, requests get 503 and health says "starting".
   let plane: DataPlane | undefined;
   let ready = false;
+  const store = new LambdaStore(path.join(stateDir, 'lambda'));
   const lambda = new LambdaControlPlane({
-    store: new LambdaStore(path.join(stateDir, 'lambda')),
+    store,
     code,
     accountId,
     defaultRegion: region,
@@ -127,12 +133,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     limits,
     codeUrl: (hex) => `${baseUrl}/_caprice/code/${hex}.zip`,
     retire: (name) => plane?.retire(name),
+    // Bound late: the S3 service comes from an extension, made after the control plane.
+    readS3Object: async (bucket, key) => readS3Object?.(bucket, key),
   });
 
   const adminRoutes: AdminRoute[] = [];
+  const healthReports: (() => Readonly<Record<string, unknown>>)[] = [];
   const internal = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
     if (req.method === 'GET' && url.pathname === '/_caprice/health') {
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
+      if (!ready) {
+        sendJson(res, 503, { status: 'starting' });
+        return true;
+      }
+      const services: Record<string, unknown> = { lambda: { functions: store.listFunctions().length } };
+      for (const report of healthReports) Object.assign(services, report());
+      sendJson(res, 200, { status: 'ok', services });
       return true;
     }
     const zip = /^\/_caprice\/code\/([0-9a-f]{64})\.zip$/.exec(url.pathname);
@@ -219,6 +234,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       Object.assign(services, ext.services);
       unsignedRoutes.push(...(ext.unsignedRoutes ?? []));
       adminRoutes.push(...(ext.adminRoutes ?? []));
+      if (ext.readS3Object) readS3Object = ext.readS3Object;
+      if (ext.health) healthReports.push(ext.health);
       if (ext.defaultService !== undefined) defaultService = ext.defaultService;
     }
     ready = true;

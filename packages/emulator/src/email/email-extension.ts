@@ -65,6 +65,8 @@ export function emailExtension(
         ses: (req: IncomingMessage, res: ServerResponse) => ses.handle(req, res),
       },
       adminRoutes: [{ pathPrefix: '/_caprice/ses/', handler: (req, res) => ses.handleAdmin(req, res) }],
+      readS3Object: (bucket, key) => s3.readObject(bucket, key),
+      health: () => ({ s3: s3.health(), ses: ses.health(), smtp: { host: smtp.host, port: smtp.port } }),
       close: () => smtp.close(),
     };
   };

@@ -190,6 +190,17 @@ describe('emailExtension on the emulator port', () => {
       messageId: string;
     }[];
     expect(outbox.map((e) => e.messageId)).toEqual([sent.MessageId]);
-    expect((await fetch(`${emulator.url}/_caprice/health`)).status).toBe(200);
+    const health = await fetch(`${emulator.url}/_caprice/health`);
+    expect(health.status).toBe(200);
+    // Each service reports itself.
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      services: {
+        lambda: { functions: 2 },
+        s3: { buckets: 1 },
+        ses: { activeRuleSet: expect.any(String), sent: 1 },
+        smtp: { host: '127.0.0.1', port: expect.any(Number) },
+      },
+    });
   });
 });
