@@ -15,6 +15,7 @@ export {
   LambdaControlPlane,
   type LambdaControlPlaneOptions,
   type LambdaLimits,
+  type S3CodeObject,
 } from './control-plane/lambda-control-plane.js';
 export { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
 export { type EmailExtensionOptions, emailExtension } from './email/email-extension.js';

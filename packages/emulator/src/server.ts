@@ -122,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Until everything is in place, requests get 503 and health says "starting".
   let plane: DataPlane | undefined;
   let ready = false;
+  let readS3Object: LambdaControlPlaneOptions['readS3Object'];
   const store = new LambdaStore(path.join(stateDir, 'lambda'));
   const lambda = new LambdaControlPlane({
     store,

@@ -63,7 +63,17 @@ export interface LambdaControlPlaneOptions {
   readonly codeUrl: (hex: string) => string;
   /** Called when instances of a function must be retired (update finished, delete). */
   readonly retire: (functionName: string) => void;
+  /**
+   * Reads a code package named by `S3Bucket`/`S3Key` from the emulator's S3 (provided by an extension).
+   * Without it, or when it resolves to undefined (no S3 service), S3 code locations are refused.
+   */
+  readonly readS3Object?: (bucket: string, key: string) => Promise<S3CodeObject | undefined>;
 }
+
+/** An object read for an S3 code location, or why it could not be. */
+export type S3CodeObject =
+  | { readonly body: Buffer; readonly region: string }
+  | { readonly error: 'NoSuchBucket' | 'NoSuchKey' };
 
 /** Per-request context: the region from the SigV4 scope, when the request was signed. */
 export interface RequestContext {
@@ -251,7 +261,7 @@ export class LambdaControlPlane implements FunctionResolver {
     if (this.#o.store.getFunction(name)) throw conflict(`Function already exist: ${name}`);
 
     const layers = this.#resolveLayers(input.Layers);
-    const code = await this.#storeZip(input.Code, 'CreateFunction');
+    const code = await this.#storeZip(input.Code, 'CreateFunction', region);
     this.#checkCombinedSize(code, layers);
     if (this.#o.store.getFunction(name)) throw conflict(`Function already exist: ${name}`);
 
@@ -334,8 +344,9 @@ export class LambdaControlPlane implements FunctionResolver {
     validateConfig({ Architectures: input.Architectures }, v);
     v.throwIfAny();
     const name = this.#unqualifiedName(nameOrArn);
-    this.#assertMutable(this.#getRecord(name), str(input.RevisionId));
-    const code = await this.#storeZip(input, 'UpdateFunctionCode');
+    const before = this.#getRecord(name);
+    this.#assertMutable(before, str(input.RevisionId));
+    const code = await this.#storeZip(input, 'UpdateFunctionCode', before.region);
     // Re-read: another request may have changed the function while the zip was being stored.
     const record = this.#getRecord(name);
     this.#assertMutable(record, str(input.RevisionId));
@@ -657,7 +668,11 @@ export class LambdaControlPlane implements FunctionResolver {
       }
     }
     v.throwIfAny();
-    const code = await this.#storeZip(input.Content, 'PublishLayerVersion');
+    const code = await this.#storeZip(
+      input.Content,
+      'PublishLayerVersion',
+      ctx.region ?? this.#o.defaultRegion,
+    );
     const layer: LayerRecord = this.#o.store.getLayer(name) ?? {
       name,
       region: ctx.region ?? this.#o.defaultRegion,
@@ -934,19 +949,25 @@ export class LambdaControlPlane implements FunctionResolver {
     });
   }
 
-  async #storeZip(content: unknown, operation: string): Promise<StoredCode> {
+  async #storeZip(content: unknown, operation: string, region: string): Promise<StoredCode> {
     const c = (content ?? {}) as Json;
-    if (c.S3Bucket !== undefined || c.S3Key !== undefined || c.ImageUri !== undefined) {
+    if (c.ImageUri !== undefined) {
       throw invalidParameter(
-        `${operation}: the emulator accepts code only as ZipFile (S3Bucket/S3Key and ImageUri are not supported).`,
+        `${operation}: the emulator accepts code as ZipFile or S3Bucket/S3Key, not ImageUri.`,
       );
     }
-    if (typeof c.ZipFile !== 'string' || c.ZipFile.length === 0) {
-      throw invalidParameter('Please provide a source for function code.');
-    }
-    const zip = Buffer.from(c.ZipFile, 'base64');
     const { limits } = this.#o;
-    if (zip.length > limits.zippedBytes) throw requestTooLarge(limits.zippedBytes, operation);
+    let zip: Buffer;
+    if (c.S3Bucket !== undefined || c.S3Key !== undefined) {
+      // Through S3 the 50 MB request limit does not apply; the unzipped limit still does (in code.put).
+      zip = await this.#readS3Code(c, operation, region);
+    } else {
+      if (typeof c.ZipFile !== 'string' || c.ZipFile.length === 0) {
+        throw invalidParameter('Please provide a source for function code.');
+      }
+      zip = Buffer.from(c.ZipFile, 'base64');
+      if (zip.length > limits.zippedBytes) throw requestTooLarge(limits.zippedBytes, operation);
+    }
     const { hex } = CodeStore.hash(zip);
     if (!this.#o.code.get(hex) && this.#o.code.totalBytes + zip.length > limits.codeStorageBytes) {
       throw new AwsServiceError(400, 'CodeStorageExceededException', 'Code storage limit exceeded.');
@@ -964,6 +985,38 @@ export class LambdaControlPlane implements FunctionResolver {
       }
       throw err;
     }
+  }
+
+  /** AWS's GetObject errors for a code location, in the message shape Lambda uses. */
+  async #readS3Code(c: Json, operation: string, region: string): Promise<Buffer> {
+    const bucket = str(c.S3Bucket);
+    const key = str(c.S3Key);
+    if (!bucket || !key) throw invalidParameter(`${operation}: S3Bucket and S3Key must both be set.`);
+    if (c.S3ObjectVersion !== undefined) {
+      throw invalidParameter(`${operation}: the emulator's S3 has no versioning; leave out S3ObjectVersion.`);
+    }
+    const found = await this.#o.readS3Object?.(bucket, key);
+    if (!found) {
+      throw invalidParameter(
+        `${operation}: S3 code locations need the emulator's S3 (start it with emailExtension()); send ZipFile instead.`,
+      );
+    }
+    const s3Error = (code: string, message: string) =>
+      invalidParameter(
+        `Error occurred while GetObject. S3 Error Code: ${code}. S3 Error Message: ${message}`,
+      );
+    if ('error' in found) {
+      throw found.error === 'NoSuchBucket'
+        ? s3Error('NoSuchBucket', 'The specified bucket does not exist')
+        : s3Error('NoSuchKey', 'The specified key does not exist.');
+    }
+    if (found.region !== region) {
+      throw s3Error(
+        'PermanentRedirect',
+        `The bucket is in this region: ${found.region}. Please use this region to retry the request`,
+      );
+    }
+    return found.body;
   }
 
   #checkCombinedSize(code: StoredCode, layers: readonly FunctionLayerRecord[]): void {

@@ -68,6 +68,11 @@ export interface S3Service {
   /** Writes an object like PutObject (notifications included); throws `S3Error` NoSuchBucket. */
   putObject(input: InternalPut): Promise<{ etag: string }>;
   bucketExists(bucket: string): boolean;
+  /** An object's bytes and its bucket's region, for Lambda's S3 code locations (no notification, no auth). */
+  readObject(
+    bucket: string,
+    key: string,
+  ): Promise<{ body: Buffer; region: string } | { error: 'NoSuchBucket' | 'NoSuchKey' }>;
   health(): { readonly buckets: number };
 }
 
@@ -885,6 +890,16 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     handle,
     putObject: internalPut,
     bucketExists: (name) => store.getBucket(name) !== undefined,
+    async readObject(bucket, key) {
+      const meta = store.getBucket(bucket);
+      if (meta === undefined) return { error: 'NoSuchBucket' };
+      const opened = store.openObject(bucket, key);
+      if (opened === undefined) return { error: 'NoSuchKey' };
+      const chunks: Buffer[] = [];
+      // The descriptor pins the version that was current at lookup (see ObjectStore.openObject).
+      for await (const chunk of createReadStream('', { fd: opened.fd })) chunks.push(chunk as Buffer);
+      return { body: Buffer.concat(chunks), region: meta.region };
+    },
     health: () => ({ buckets: store.listBuckets().length }),
   };
 }
