@@ -74,7 +74,12 @@ export function createHandler(deps: HandlerDeps) {
   const { config, mailbox } = deps;
   const from = { address: config.botAddress, name: config.botName };
 
-  async function handleRecord(record: InboundRecord, requestId: string, log: Logger): Promise<RecordOutcome> {
+  async function handleRecord(
+    record: InboundRecord,
+    requestId: string,
+    log: Logger,
+    seen: { messageId?: string | undefined },
+  ): Promise<RecordOutcome> {
     const started = now();
     const timings: Record<string, number> = {};
     const lap = (name: string, since: number) => {
@@ -98,6 +103,7 @@ export function createHandler(deps: HandlerDeps) {
     }
     lap('parseMs', t);
     const messageId = parsed.messageId;
+    seen.messageId = messageId;
 
     const facts = extractFacts(parsed, record, config.trustedAuthservIds);
     const decision = decideReply(facts, config);
@@ -259,13 +265,16 @@ export function createHandler(deps: HandlerDeps) {
       }
       const { record } = entry;
       const log = logger.child({ key: record.key, bucket: record.bucket, source: record.source });
+      // What the record revealed before failing (the Message-ID once parsed), for the failure's log line.
+      const seen: { messageId?: string | undefined } = {};
       try {
-        outcomes.push(await handleRecord(record, requestId, log));
+        outcomes.push(await handleRecord(record, requestId, log, seen));
       } catch (error) {
         const retryable = !(error instanceof EmailBotError) || error.retryable;
         const reason = reasonOf(error);
         log.log('error', 'failed', {
           index: record.index,
+          messageId: seen.messageId,
           decision: 'fail',
           reason,
           retryable,

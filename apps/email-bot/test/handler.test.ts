@@ -298,6 +298,7 @@ describe('handler: exactly one reply', () => {
     expect(logOf(lines, 'failed')[0]).toMatchObject({
       level: 'error',
       key: 'inbound/rejected',
+      messageId: '<m1@example.org>',
       retryable: false,
       cause: expect.objectContaining({ name: 'MessageRejected' }),
     });

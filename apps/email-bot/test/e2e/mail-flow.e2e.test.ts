@@ -1,0 +1,375 @@
+/**
+ * End to end on the emulator, with the built zip (dist/email-bot.zip) under the real runtime layer
+ * (packages/runtime/dist/layer-<arch>.zip): nodemailer → SMTP door → SES receipt rule (S3 action) → S3
+ * ObjectCreated notification → Lambda (async invoke, real data plane) → the bot → SES SendRawEmail → outbox.
+ * Replies are read back as raw bytes with mailparser. Needs both zips: turbo builds them before this package's
+ * tests (apps/email-bot/turbo.json); locally run `pnpm --filter @caprice/runtime zip` and `pnpm zip` first.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CreateReceiptRuleCommand,
+  CreateReceiptRuleSetCommand,
+  SESClient,
+  SetActiveReceiptRuleSetCommand,
+  VerifyDomainIdentityCommand,
+} from '@aws-sdk/client-ses';
+import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
+import { simpleParser } from 'mailparser';
+import { createTransport, type Transporter } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFixture } from '../helpers/fixtures.js';
+
+const APP_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const REPO = join(APP_DIR, '..', '..');
+const APP_ZIP = join(APP_DIR, 'dist', 'email-bot.zip');
+const ARCH = process.arch === 'arm64' ? 'arm64' : 'x64';
+const LAYER_ZIP = join(REPO, 'packages', 'runtime', 'dist', `layer-${ARCH}.zip`);
+const FUNCTION = 'caprice-email-bot';
+const BUCKET = 'caprice-inbound';
+const BOT = 'bot@caprice.test';
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+let dir: string;
+let emulator: Emulator;
+let pieces: { ses: { setSandbox(enabled: boolean): void }; smtp: { port: number } } | undefined;
+let mail: Transporter;
+let s3: S3Client;
+
+async function lambdaApi(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** The bot's JSON log lines, from the function's log file. */
+async function botLogs(): Promise<Record<string, unknown>[]> {
+  const file = join(dir, 'logs', `${encodeURIComponent(FUNCTION)}.log`);
+  if (!existsSync(file)) return [];
+  const out: Record<string, unknown>[] = [];
+  for (const line of (await readFile(file, 'utf-8')).split('\n')) {
+    const start = line.indexOf('{"time"');
+    if (start === -1) continue;
+    try {
+      out.push(JSON.parse(line.slice(start)) as Record<string, unknown>);
+    } catch {
+      // not one of ours
+    }
+  }
+  return out;
+}
+
+/** Waits for the bot's outcome line (replied/skipped/failed) for a mail, by its Message-ID and `msg`. */
+async function outcomeFor(
+  messageId: string,
+  count = 1,
+  timeoutMs = 45_000,
+): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = (await botLogs()).filter(
+      (l) => l.messageId === messageId && ['replied', 'skipped', 'failed'].includes(String(l.msg)),
+    );
+    if (lines.length >= count) return lines;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `no outcome for ${messageId} within ${timeoutMs} ms; log:\n${JSON.stringify(await botLogs()).slice(-3000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sent replies whose In-Reply-To is `messageId`, parsed from the outbox's raw bytes. */
+async function repliesTo(messageId: string) {
+  const list = (await (await fetch(`${emulator.url}/_caprice/ses/outbox`)).json()) as
+    | { messageId: string }[]
+    | { messages: { messageId: string }[] };
+  const entries = Array.isArray(list) ? list : list.messages;
+  const out = [];
+  for (const entry of entries) {
+    const res = await fetch(`${emulator.url}/_caprice/ses/outbox/${encodeURIComponent(entry.messageId)}.eml`);
+    const parsed = await simpleParser(Buffer.from(await res.arrayBuffer()));
+    if (parsed.inReplyTo === messageId) out.push(parsed);
+  }
+  return out;
+}
+
+/** The SES message id (= S3 object name) from the SMTP door's `250 Ok <id>` answer. */
+function sesId(response: string | undefined): string {
+  const id = /([a-z0-9]{20,40})\s*$/.exec(response ?? '')?.[1];
+  if (!id) throw new Error(`no SES message id in "${response}"`);
+  return id;
+}
+
+/** The Message-ID nodemailer generated for a sent mail. */
+function idOf(info: { messageId?: string | undefined }): string {
+  expect(info.messageId).toMatch(/^<.+>$/);
+  return info.messageId!;
+}
+
+async function invokeAsync(event: unknown): Promise<void> {
+  const res = await fetch(`${emulator.url}/2015-03-31/functions/${FUNCTION}/invocations`, {
+    method: 'POST',
+    headers: { 'x-amz-invocation-type': 'Event' },
+    body: JSON.stringify(event),
+  });
+  expect(res.status).toBe(202);
+}
+
+function s3Event(keys: string[]) {
+  return {
+    Records: keys.map((key) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventName: 'ObjectCreated:Put',
+      s3: { s3SchemaVersion: '1.0', bucket: { name: BUCKET }, object: { key } },
+    })),
+  };
+}
+
+beforeAll(async () => {
+  for (const [file, build] of [
+    [APP_ZIP, 'pnpm --filter @caprice/email-bot zip'],
+    [LAYER_ZIP, 'pnpm --filter @caprice/runtime zip'],
+  ] as const) {
+    if (!existsSync(file))
+      throw new Error(`${file} is missing; run "${build}" first (turbo does it before this test)`);
+  }
+  dir = await mkdtemp(join(tmpdir(), 'email-bot-e2e-'));
+  emulator = await startEmulator({
+    port: 0,
+    stateDir: dir,
+    createDelayMs: 50,
+    extensions: [emailExtension({ smtpPort: 0, onReady: (p) => (pieces = p), onError: () => {} })],
+  });
+
+  const layer = await lambdaApi('POST', '/2018-10-31/layers/caprice-node/versions', {
+    Content: { ZipFile: (await readFile(LAYER_ZIP)).toString('base64') },
+    CompatibleArchitectures: [ARCH === 'arm64' ? 'arm64' : 'x86_64'],
+  });
+  const created = await lambdaApi('POST', '/2015-03-31/functions', {
+    FunctionName: FUNCTION,
+    Runtime: 'provided.al2023',
+    Role: 'arn:aws:iam::000000000000:role/caprice-email-bot',
+    Handler: 'index.handler',
+    Code: { ZipFile: (await readFile(APP_ZIP)).toString('base64') },
+    Layers: [layer.LayerVersionArn],
+    MemorySize: 512,
+    Timeout: 30,
+    Architectures: [ARCH === 'arm64' ? 'arm64' : 'x86_64'],
+    Environment: {
+      Variables: {
+        EMAIL_BOT_ADDRESS: BOT,
+        EMAIL_BOT_NAME: 'Caprice Bot',
+        EMAIL_BOT_BUCKET: BUCKET,
+        EMAIL_BOT_KEY_PREFIX: 'inbound/',
+      },
+    },
+  });
+  for (let i = 0; i < 100; i++) {
+    const config = await lambdaApi('GET', `/2015-03-31/functions/${FUNCTION}/configuration`);
+    if (config.State === 'Active') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await lambdaApi('POST', `/2015-03-31/functions/${FUNCTION}/policy`, {
+    StatementId: 's3-invoke',
+    Action: 'lambda:InvokeFunction',
+    Principal: 's3.amazonaws.com',
+    SourceArn: `arn:aws:s3:::${BUCKET}`,
+    SourceAccount: '000000000000',
+  });
+
+  s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: emulator.url,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: BUCKET,
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Id: 'email-bot',
+            LambdaFunctionArn: String(created.FunctionArn),
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbound/' }] } },
+          },
+        ],
+      },
+    }),
+  );
+  const ses = new SESClient({ region: 'us-east-1', endpoint: emulator.url, credentials });
+  await ses.send(new VerifyDomainIdentityCommand({ Domain: 'caprice.test' }));
+  await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'caprice' }));
+  await ses.send(
+    new CreateReceiptRuleCommand({
+      RuleSetName: 'caprice',
+      Rule: {
+        Name: 'bot',
+        Enabled: true,
+        ScanEnabled: true,
+        Recipients: [BOT],
+        Actions: [
+          { S3Action: { BucketName: BUCKET, ObjectKeyPrefix: 'inbound/' } },
+          { StopAction: { Scope: 'RuleSet' } },
+        ],
+      },
+    }),
+  );
+  await ses.send(new SetActiveReceiptRuleSetCommand({ RuleSetName: 'caprice' }));
+  mail = createTransport({ host: '127.0.0.1', port: pieces!.smtp.port, ignoreTLS: true, secure: false });
+}, 120_000);
+
+afterAll(async () => {
+  mail?.close();
+  await emulator?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 30_000);
+
+describe('email-bot zip under the runtime layer on the emulator (SMTP → SES → S3 → Lambda → outbox)', () => {
+  it('answers a mail with a threaded, auto-replied, capitalized reply to the sender', {
+    timeout: 60_000,
+  }, async () => {
+    // Act
+    const info = await mail.sendMail({
+      from: 'Alice Example <alice@example.org>',
+      to: BOT,
+      subject: 'Grüße 👋',
+      text: 'héllo wörld, how are you today?',
+    });
+    const [outcome] = await outcomeFor(idOf(info));
+    // Assess
+    expect(outcome).toMatchObject({
+      msg: 'replied',
+      decision: 'reply',
+      key: `inbound/${sesId(info.response)}`,
+    });
+    const replies = await repliesTo(idOf(info));
+    expect(replies).toHaveLength(1);
+    const reply = replies[0]!;
+    expect(reply.references).toBe(idOf(info));
+    expect(reply.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(reply.subject).toBe('Re: Grüße 👋');
+    const to = Array.isArray(reply.to) ? reply.to[0] : reply.to;
+    expect(to?.value).toEqual([{ address: 'alice@example.org', name: 'Alice Example' }]);
+    expect(reply.from?.value).toEqual([{ address: BOT, name: 'Caprice Bot' }]);
+    expect(reply.text?.split('\n')[0]?.toLowerCase()).toBe('héllo wörld, how are you today?');
+  });
+
+  it('answers once when the same S3 event is delivered again', { timeout: 60_000 }, async () => {
+    const info = await mail.sendMail({
+      from: 'alice@example.org',
+      to: BOT,
+      subject: 'twice',
+      text: 'once only',
+    });
+    await outcomeFor(idOf(info));
+    await invokeAsync(s3Event([`inbound/${sesId(info.response)}`]));
+    const lines = await outcomeFor(idOf(info), 2);
+    expect(lines[1]).toMatchObject({ msg: 'skipped', reason: 'already-answered' });
+    expect(await repliesTo(idOf(info))).toHaveLength(1);
+  });
+
+  it.each([
+    ['a spam verdict', { 'X-Caprice-Test-Verdicts': 'spam=FAIL' }, 'spam-verdict'],
+    ['neither SPF nor DKIM passing', { 'X-Caprice-Test-Verdicts': 'spf=FAIL; dkim=FAIL' }, 'unauthenticated'],
+    ['Auto-Submitted', { 'Auto-Submitted': 'auto-generated' }, 'auto-submitted'],
+    ['List-Unsubscribe', { 'List-Unsubscribe': '<mailto:leave@lists.example.org>' }, 'list-headers'],
+  ])('sends nothing for mail with %s, and logs why', { timeout: 60_000 }, async (_name, headers, reason) => {
+    const info = await mail.sendMail({
+      from: 'alice@example.org',
+      to: BOT,
+      subject: 'skip',
+      text: 'x',
+      headers,
+    });
+    const [outcome] = await outcomeFor(idOf(info));
+    expect(outcome).toMatchObject({ msg: 'skipped', reason });
+    expect(await repliesTo(idOf(info))).toHaveLength(0);
+  });
+
+  it('sends nothing for a bounce (null envelope sender)', { timeout: 60_000 }, async () => {
+    const info = await mail.sendMail({
+      envelope: { from: '', to: [BOT] },
+      from: 'Mail Delivery System <MAILER-DAEMON@example.org>',
+      to: BOT,
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'bounce',
+    });
+    const [outcome] = await outcomeFor(idOf(info));
+    expect(outcome).toMatchObject({ msg: 'skipped', reason: 'null-return-path' });
+  });
+
+  it('answers ISO-8859-1 mail sent as raw 8-bit bytes', { timeout: 60_000 }, async () => {
+    // The fixture's own SES block is cut off: the emulator stamps its own on top.
+    const raw = loadFixture('eml', 'latin1');
+    const original = Buffer.from(raw.subarray(raw.indexOf('Received: from [192.0.2.1]')))
+      .toString('latin1')
+      .replace('To: bot@example.com', `To: ${BOT}`)
+      .replace('<latin1@example.org>', '<latin1-e2e@example.org>');
+    await mail.sendMail({
+      envelope: { from: 'alice@example.org', to: [BOT] },
+      raw: Buffer.from(original, 'latin1'),
+    });
+    await outcomeFor('<latin1-e2e@example.org>');
+    const [reply] = await repliesTo('<latin1-e2e@example.org>');
+    expect(reply?.text?.split('\n')[0]?.toLowerCase()).toBe('grüße aus köln, café und crème brûlée.');
+  });
+
+  it('handles a multi-record event with a missing object: the good record is answered, the bad one logged', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: stored outside the notified prefix, so only our own event delivers it; its key needs encoding.
+    const body = Buffer.from(
+      'From: alice@example.org\r\nTo: bot@caprice.test\r\nSubject: manual\r\nMessage-ID: <manual-e2e@example.org>\r\n\r\nmanual delivery\r\n',
+    );
+    const ses = Buffer.from(
+      'Return-Path: <alice@example.org>\r\nReceived: from x by inbound-smtp.us-east-1.amazonaws.com; Wed, 25 Nov 2026 09:00:00 +0000\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\nAuthentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass\r\n',
+    );
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'manual/a b+c.eml', Body: Buffer.concat([ses, body]) }),
+    );
+    // Act
+    await invokeAsync(s3Event(['manual/missing', 'manual/a+b%2Bc.eml']));
+    // Assess
+    const [outcome] = await outcomeFor('<manual-e2e@example.org>');
+    expect(outcome).toMatchObject({ msg: 'replied', key: 'manual/a b+c.eml' });
+    expect((await botLogs()).some((l) => l.key === 'manual/missing' && l.reason === 'aws-refused')).toBe(
+      true,
+    );
+  });
+
+  it('logs a MessageRejected from the SES sandbox as permanent, sending nothing', {
+    timeout: 60_000,
+  }, async () => {
+    pieces!.ses.setSandbox(true);
+    try {
+      const info = await mail.sendMail({ from: 'carol@example.org', to: BOT, subject: 'sandbox', text: 'x' });
+      const [outcome] = await outcomeFor(idOf(info));
+      expect(outcome).toMatchObject({ msg: 'failed', reason: 'aws-refused', retryable: false });
+      expect(await repliesTo(idOf(info))).toHaveLength(0);
+    } finally {
+      pieces!.ses.setSandbox(false);
+    }
+  });
+});
