@@ -336,6 +336,24 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
     expect(reply?.text?.split('\n')[0]?.toLowerCase()).toBe('grüße aus köln, café und crème brûlée.');
   });
 
+  it('answers a 25 MB message (a large attachment) within the 512 MB function', {
+    timeout: 120_000,
+  }, async () => {
+    const info = await mail.sendMail({
+      from: 'alice@example.org',
+      to: BOT,
+      subject: 'big one',
+      text: 'a big file is attached',
+      attachments: [{ filename: 'big.bin', content: Buffer.alloc(18 * 1024 * 1024, 7) }],
+    });
+    const [outcome] = await outcomeFor(idOf(info), 1, 90_000);
+    expect(outcome).toMatchObject({ msg: 'replied' });
+    expect(Number(outcome?.bytes)).toBeGreaterThan(24 * 1024 * 1024);
+    const [reply] = await repliesTo(idOf(info));
+    expect(reply?.attachments).toHaveLength(0);
+    expect(reply?.text?.split('\n')[0]?.toLowerCase()).toBe('a big file is attached');
+  });
+
   it('handles a multi-record event with a missing object: the good record is answered, the bad one logged', {
     timeout: 60_000,
   }, async () => {
