@@ -29,6 +29,10 @@ export interface FunctionSpec {
   /** Execution role; the emulator accepts any well-formed ARN. */
   readonly role: string;
   readonly description?: string;
+  /** Publish a numbered version after every code/configuration change (implied by `alias`). */
+  readonly publish?: boolean;
+  /** Alias moved to the newest version after each deploy, e.g. `live`. */
+  readonly alias?: string;
 }
 
 export interface EmailTrigger {
@@ -64,6 +68,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const LAYER_NAME = /^[A-Za-z0-9_-]{1,140}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ALIAS = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
 const ROLE = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 function intFrom(env: Env, key: string, fallback: number): number {
@@ -80,7 +85,8 @@ function intFrom(env: Env, key: string, fallback: number): number {
 
 /**
  * The default stack, with overrides from the environment (`CAPRICE_REGION`, `CAPRICE_ACCOUNT`, `CAPRICE_ROLE_ARN`,
- * `CAPRICE_BOT_DOMAIN`, `CAPRICE_EMAIL_BUCKET`, `CAPRICE_NODE_VERSION`, `CAPRICE_ARCH`,
+ * `CAPRICE_BOT_DOMAIN`, `CAPRICE_EMAIL_BUCKET`, `CAPRICE_NODE_VERSION`, `CAPRICE_ARCH`, `CAPRICE_STAGING_BUCKET`,
+ * `CAPRICE_PUBLISH=1` (publish versions), `CAPRICE_ALIAS` (alias moved to each new version, implies publishing),
  * `CAPRICE_<FUNCTION>_MEMORY` / `_TIMEOUT` with the function name upper-cased and `-` as `_`).
  */
 export function defineStack(env: Env = process.env): Stack {
@@ -108,6 +114,8 @@ export function defineStack(env: Env = process.env): Stack {
       architecture,
       environment,
       role,
+      ...(env.CAPRICE_PUBLISH === '1' || env.CAPRICE_ALIAS ? { publish: true } : {}),
+      ...(env.CAPRICE_ALIAS ? { alias: env.CAPRICE_ALIAS } : {}),
     } satisfies FunctionSpec;
   };
   const stack: Stack = {
@@ -176,6 +184,9 @@ export function validateStack(stack: Stack): void {
         f.architecture,
         `one the layer is built for (${stack.layer.architectures.join(', ')})`,
       );
+    }
+    if (f.alias !== undefined && !ALIAS.test(f.alias)) {
+      fail(`${f.name}.alias`, f.alias, '1-128 of [A-Za-z0-9_-], not only digits (CAPRICE_ALIAS)');
     }
     if (!ROLE.test(f.role)) fail(`${f.name}.role`, f.role, 'an IAM role ARN (CAPRICE_ROLE_ARN)');
     const envSize = Object.entries(f.environment).reduce((n, [k, v]) => n + k.length + v.length, 0);

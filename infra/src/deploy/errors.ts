@@ -38,3 +38,37 @@ export class ConflictRetryExhaustedError extends DeployError {
     this.name = 'ConflictRetryExhaustedError';
   }
 }
+
+/** Lambda kept saying the execution role cannot be assumed, beyond the retry budget. */
+export class RoleNotAssumableError extends DeployError {
+  override readonly code = 'INFRA_ROLE_NOT_ASSUMABLE';
+  constructor(functionName: string, role: string, attempts: number, options?: ErrorOptions) {
+    super(
+      `Lambda cannot assume the role ${role} of ${functionName} (still refused after ${attempts} attempts): check that the role exists, that its trust policy allows the service principal lambda.amazonaws.com (sts:AssumeRole), and that the deploying identity may iam:PassRole it; set CAPRICE_ROLE_ARN to the right role`,
+      options,
+    );
+    this.name = 'RoleNotAssumableError';
+  }
+}
+
+/** A bucket the deploy uses lives in another region than the stack (Lambda and SES only read same-region buckets). */
+export class BucketRegionError extends DeployError {
+  override readonly code = 'INFRA_BUCKET_REGION';
+  constructor(bucket: string, bucketRegion: string, stackRegion: string, variable: string) {
+    super(
+      `Bucket ${bucket} is in ${bucketRegion}, but the stack deploys to ${stackRegion}; deploy with --region ${bucketRegion}, or set ${variable} to a bucket name of your own in ${stackRegion}`,
+    );
+    this.name = 'BucketRegionError';
+  }
+}
+
+/** SES receives mail only for verified identities. */
+export class UnverifiedIdentityError extends DeployError {
+  override readonly code = 'INFRA_SES_UNVERIFIED';
+  constructor(domain: string, status: string, region: string) {
+    super(
+      `SES identity ${domain} is ${status} in ${region}; verify it once (aws sesv2 create-email-identity --email-identity ${domain}, then publish the DKIM CNAME records it returns) and deploy again — see "One-time SES setup" in infra/README.md`,
+    );
+    this.name = 'UnverifiedIdentityError';
+  }
+}

@@ -106,3 +106,75 @@ export function findReusableLayer(
   return [...versions].filter((v) => v.description?.includes(marker)).sort((a, b) => b.version - a.version)[0]
     ?.arn;
 }
+
+/** Lambda's limit for code sent in the request (`ZipFile`); bigger zips go through the staging bucket. */
+export const DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024;
+
+/** Whether a zip of `size` bytes must go through S3 rather than in the request. */
+export function needsS3Upload(size: number, limit: number = DIRECT_UPLOAD_LIMIT): boolean {
+  return size > limit;
+}
+
+/** Content-addressed key in the staging bucket: the same zip is uploaded once, whatever deploys it. */
+export function stagingKey(owner: string, codeSha256: string): string {
+  return `caprice/${owner}/${Buffer.from(codeSha256, 'base64').toString('hex')}.zip`;
+}
+
+/** What the staging bucket needs: nothing, creating, or it lives in another region (AWS would refuse the code). */
+export type BucketCheck =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'create' }
+  | { readonly kind: 'wrongRegion'; readonly region: string };
+
+/** Compares HeadBucket's answer (undefined = no such bucket) with the stack's region. */
+export function checkBucket(
+  head: { readonly region?: string } | undefined,
+  stackRegion: string,
+): BucketCheck {
+  if (!head) return { kind: 'create' };
+  // us-east-1 buckets may report no region at all.
+  const region = head.region || 'us-east-1';
+  return region === stackRegion ? { kind: 'ok' } : { kind: 'wrongRegion', region };
+}
+
+/** The newest published version of a function, as ListVersionsByFunction shows it. */
+export interface PublishedVersion extends DeployedFunction {
+  readonly version: string;
+}
+
+export interface VersionPlan {
+  /** Publish a new version (PublishVersion + waitUntilPublishedVersionActive). */
+  readonly publish: boolean;
+  /** The version the alias should point at; `(new)` when it is the one about to be published. */
+  readonly version?: string;
+  readonly alias?: { readonly kind: 'create' | 'update'; readonly name: string; readonly from?: string };
+  readonly reason: string;
+}
+
+/**
+ * Versions and aliases: publish when the function is configured to and `$LATEST` differs from the newest
+ * published version (code or configuration), then point the alias at that version. Nothing changed → no call.
+ */
+export function planVersion(
+  desired: DesiredFunction,
+  latestChanged: boolean,
+  newest: PublishedVersion | undefined,
+  aliasVersion: string | undefined,
+): VersionPlan | undefined {
+  const { publish, alias } = desired.spec;
+  if (!publish && !alias) return undefined;
+  const upToDate = !latestChanged && newest !== undefined && planFunction(desired, newest).length === 0;
+  const version = upToDate ? newest.version : '(new)';
+  const reason = upToDate
+    ? `version ${newest.version} already has this code and configuration`
+    : newest
+      ? `$LATEST differs from version ${newest.version}`
+      : 'no version published yet';
+  const aliasStep: VersionPlan['alias'] =
+    alias === undefined || aliasVersion === version
+      ? undefined
+      : aliasVersion === undefined
+        ? { kind: 'create', name: alias }
+        : { kind: 'update', name: alias, from: aliasVersion };
+  return { publish: !upToDate, version, ...(aliasStep ? { alias: aliasStep } : {}), reason };
+}
