@@ -65,9 +65,13 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
     await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 30 }, { FunctionName: name });
   };
 
-  const invoke = async (name: string, event: unknown): Promise<Invoked> => {
+  const invoke = async (name: string, event: unknown, tail = false): Promise<Invoked> => {
     const output = await lambda.send(
-      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }),
+      new InvokeCommand({
+        FunctionName: name,
+        Payload: Buffer.from(JSON.stringify(event)),
+        ...(tail ? { LogType: 'Tail' as const } : {}),
+      }),
     );
     const text = Buffer.from(output.Payload ?? new Uint8Array()).toString('utf8');
     return { output, requestId: output.$metadata.requestId ?? '', text, body: JSON.parse(text) };
@@ -205,6 +209,17 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
       );
     });
 
+    it('an unhandled rejection during an invoke: Runtime.UnhandledPromiseRejection for that invoke, then exit', async () => {
+      const before = await healthyPid();
+      const result = await invoke('faults', { case: 'unhandledRejection' });
+      expect(result.output.FunctionError).toBe('Unhandled');
+      expect(result.body).toMatchObject({
+        errorType: 'Runtime.UnhandledPromiseRejection',
+        errorMessage: 'Error: nobody catches me',
+      });
+      expect(await healthyPid()).not.toBe(before);
+    });
+
     it('an unhandled rejection after the response: the response stands, the next invoke gets a fresh instance', async () => {
       const before = await healthyPid();
       const result = await invoke('faults', { case: 'rejectAfterResponse' });
@@ -284,7 +299,7 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
 
   describe('conformance through the emulator', () => {
     it('context fields, the heap sized from the memory, and requestId-tagged log lines', async () => {
-      const result = await invoke('faults', { case: 'context' });
+      const result = await invoke('faults', { case: 'context' }, true);
       expect(result.output.FunctionError).toBeUndefined();
       const ctx = result.body as {
         awsRequestId: string;
@@ -323,6 +338,11 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
       // A multi-line message stays one line (newlines as \r), as CloudWatch would keep it one event.
       expect(log).toMatch(new RegExp(`^${iso}\\t${id}\\tERROR\\tmulti\\rline$`, 'm'));
       expect(log).toMatch(new RegExp(`^END RequestId: ${id}$`, 'm'));
+      // The same lines come back to the invoker with LogType Tail.
+      const tail = Buffer.from(result.output.LogResult ?? '', 'base64').toString('utf8');
+      expect(tail).toMatch(new RegExp(`^START RequestId: ${id} Version: \\$LATEST\n`));
+      expect(tail).toMatch(new RegExp(`^${iso}\\t${id}\\tINFO\\tcontext line ${id}$`, 'm'));
+      expect(tail).toMatch(new RegExp(`^REPORT RequestId: ${id}\\t`, 'm'));
       expect(log).toMatch(
         new RegExp(
           `^REPORT RequestId: ${id}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: ${MEMORY_MB} MB`,
