@@ -228,6 +228,19 @@ describe('createHandler', () => {
       expect(result.headers?.['access-control-allow-origin']).toBe('https://app.example.com');
     });
 
+    it.each([
+      ['bad percent-encoding', v2('GET', 'text=100%'), 'INVALID_ENCODING'],
+      ['a malformed event', { headers: { Origin: 'https://app.example.com' }, body: 1 }, 'INVALID_REQUEST'],
+    ])('adds CORS headers to %s, refused before any route runs', async (_name, event, code) => {
+      const withOrigin = event as { headers: Record<string, string> };
+      withOrigin.headers.Origin = 'https://app.example.com';
+      const result = await setup({ corsOrigins: ['https://app.example.com'] }).run(withOrigin);
+      expect(result.statusCode).toBe(400);
+      expect(errorOf(result).code).toBe(code);
+      expect(result.headers?.['access-control-allow-origin']).toBe('https://app.example.com');
+      expect(result.headers?.vary).toBe('Origin');
+    });
+
     it('adds Access-Control-Allow-Origin to a GET from an allowed origin, "*" when configured', async () => {
       const event = v2('GET', 'text=a');
       (event.headers as Record<string, string>).origin = 'https://app.example.com';

@@ -3,7 +3,7 @@
  * @module
  */
 import { ErrorCode, HttpError, INTERNAL_ERROR_MESSAGE } from './errors.js';
-import { type HttpResult, toRequest, toResult } from './http/event.js';
+import { type HttpResult, headerOf, toRequest, toResult } from './http/event.js';
 import { type Capitalize, createRoutes } from './routes.js';
 
 /** A structured log line; the default writes JSON to stderr (CloudWatch in Lambda). */
@@ -48,7 +48,8 @@ export function createHandler(
       response = await routes(toRequest(event));
     } catch (err) {
       if (err instanceof HttpError && err.expose) {
-        response = err.toResponse();
+        // Only a malformed event gets here (routes answer their own client errors): CORS from the raw headers.
+        response = routes.clientError(headerOf(event, 'origin'), err);
       } else {
         log({
           level: 'error',

@@ -38,7 +38,14 @@ export interface RoutesOptions {
  * const routes = createRoutes({ capitalize: randomCapitalize });
  * const res = await routes(new Request('https://x/?text=hi&seed=1'));
  */
-export function createRoutes(options: RoutesOptions): (req: Request) => Promise<Response> {
+/** The routes, plus the way to answer a client error found before there was a `Request` (a malformed event). */
+export interface Routes {
+  (req: Request): Promise<Response>;
+  /** The error's response with the same CORS headers a routed client error gets, for the request's `Origin`. */
+  clientError(origin: string | null, err: HttpError): Response;
+}
+
+export function createRoutes(options: RoutesOptions): Routes {
   const cors = createCors(options.corsOrigins ?? []);
   const route = async (req: Request): Promise<Response> => {
     const url = new URL(req.url);
@@ -64,16 +71,20 @@ export function createRoutes(options: RoutesOptions): (req: Request) => Promise<
         );
     }
   };
-  return async (req) => {
+  const routes = async (req: Request): Promise<Response> => {
     try {
       const res = await route(req);
-      return req.method === 'OPTIONS' ? res : cors.decorate(req, res);
+      return req.method === 'OPTIONS' ? res : cors.decorate(req.headers.get('origin'), res);
     } catch (err) {
       // Client errors carry CORS headers too, so a browser page can read why its request failed.
-      if (err instanceof HttpError && err.expose) return cors.decorate(req, err.toResponse());
+      if (err instanceof HttpError && err.expose)
+        return cors.decorate(req.headers.get('origin'), err.toResponse());
       throw err;
     }
   };
+  return Object.assign(routes, {
+    clientError: (origin: string | null, err: HttpError) => cors.decorate(origin, err.toResponse()),
+  });
 }
 
 interface CapitalizeInput {
@@ -193,7 +204,7 @@ function badProbability(raw: string): HttpError {
 
 interface Cors {
   preflight(req: Request): Response;
-  decorate(req: Request, res: Response): Response;
+  decorate(origin: string | null, res: Response): Response;
 }
 
 function createCors(origins: readonly string[]): Cors {
@@ -221,9 +232,9 @@ function createCors(origins: readonly string[]): Cors {
       }
       return new Response(null, { status: 204, headers });
     },
-    decorate(req, res) {
+    decorate(requestOrigin, res) {
       res.headers.append('vary', 'Origin');
-      const origin = allowOrigin(req.headers.get('origin'));
+      const origin = allowOrigin(requestOrigin);
       if (origin) res.headers.set('access-control-allow-origin', origin);
       return res;
     },

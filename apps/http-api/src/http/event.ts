@@ -81,6 +81,27 @@ export function describeEvent(event: unknown): EventInfo {
 }
 
 /**
+ * One header of a raw event, looked up without trusting its shape (for answering an event `toRequest` refused).
+ * Case-insensitive over `headers`, then `multiValueHeaders`; `null` when absent or not a string.
+ */
+export function headerOf(event: unknown, name: string): string | null {
+  if (typeof event !== 'object' || event === null) return null;
+  const wanted = name.toLowerCase();
+  const { headers, multiValueHeaders } = event as { headers?: unknown; multiValueHeaders?: unknown };
+  for (const [source, pick] of [
+    [headers, (v: unknown) => v],
+    [multiValueHeaders, (v: unknown) => (Array.isArray(v) ? v[0] : undefined)],
+  ] as const) {
+    if (typeof source !== 'object' || source === null) continue;
+    for (const [key, value] of Object.entries(source)) {
+      const picked = pick(value);
+      if (key.toLowerCase() === wanted && typeof picked === 'string') return picked;
+    }
+  }
+  return null;
+}
+
+/**
  * Turns an API Gateway / function URL / ALB event into a web `Request`. The URL's path is the event's path
  * (minus a named HTTP API stage) and its query string is rebuilt from the event, decoded once: ALB passes
  * query strings undecoded, so they are percent-decoded here (strictly).
