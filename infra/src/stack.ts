@@ -43,6 +43,11 @@ export interface EmailTrigger {
   readonly keyPrefix: string;
   readonly ruleSetName: string;
   readonly ruleName: string;
+  /**
+   * Also invoke the function from the receipt rule (after the S3 action). Off by default: the function is
+   * triggered by the bucket notification, because SES's Lambda event carries no body (deploy.md §3).
+   */
+  readonly lambdaAction?: 'Event' | 'RequestResponse';
 }
 
 export interface HttpTrigger {

@@ -123,6 +123,7 @@ describe('deploy to the emulator', () => {
     expect(triggers.map((t) => t.call)).toEqual([
       'CreateBucket',
       'AddPermission',
+      'PutBucketPolicy',
       'PutBucketNotificationConfiguration',
       'CreateReceiptRuleSet',
       'CreateReceiptRule',
