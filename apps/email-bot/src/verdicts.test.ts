@@ -48,6 +48,21 @@ describe('readHeaderVerdicts', () => {
     expect(readHeaderVerdicts(parsed.headerLines, trusted).spam).toBe('FAIL');
   });
 
+  it('keeps the first trusted Authentication-Results when the sender adds one in the same block', () => {
+    const lines = [
+      { key: 'received', line: 'Received: from x by inbound-smtp.eu-west-1.amazonaws.com' },
+      {
+        key: 'authentication-results',
+        line: 'Authentication-Results: amazonses.com; spf=fail; dkim=fail; dmarc=fail',
+      },
+      {
+        key: 'authentication-results',
+        line: 'Authentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass',
+      },
+    ];
+    expect(readHeaderVerdicts(lines, trusted)).toEqual({ spf: 'FAIL', dkim: 'FAIL', dmarc: 'FAIL' });
+  });
+
   it('ignores Authentication-Results from an untrusted authserv-id', () => {
     const lines = [
       { key: 'authentication-results', line: 'Authentication-Results: evil.example; spf=pass; dkim=pass' },

@@ -23,24 +23,30 @@ export function readHeaderVerdicts(
   headerLines: readonly HeaderLine[],
   trustedAuthservIds: readonly string[],
 ): Verdicts {
-  const verdicts: Verdicts = {};
+  let spam: string | undefined;
+  let virus: string | undefined;
+  let receivedSpf: string | undefined;
+  let auth: { spf?: string; dkim?: string; dmarc?: string } | undefined;
   let received = 0;
+  // First occurrence wins for every header: SES's copies sit above anything the sender wrote.
   for (const { key, line } of headerLines) {
     const name = key.toLowerCase();
     if (name === 'received' && ++received > 1) break;
     const value = headerValue(line);
-    if (name === 'x-ses-spam-verdict') verdicts.spam ??= firstToken(value).toUpperCase();
-    else if (name === 'x-ses-virus-verdict') verdicts.virus ??= firstToken(value).toUpperCase();
-    else if (name === 'received-spf') verdicts.spf ??= normalise(firstToken(value));
-    else if (name === 'authentication-results') {
-      const results = parseAuthenticationResults(value, trustedAuthservIds);
-      if (results === undefined) continue;
-      // Authentication-Results outranks Received-SPF: it comes from the same receiver and names the method.
-      if (results.spf !== undefined) verdicts.spf = results.spf;
-      if (results.dkim !== undefined) verdicts.dkim ??= results.dkim;
-      if (results.dmarc !== undefined) verdicts.dmarc ??= results.dmarc;
-    }
+    if (name === 'x-ses-spam-verdict') spam ??= firstToken(value).toUpperCase();
+    else if (name === 'x-ses-virus-verdict') virus ??= firstToken(value).toUpperCase();
+    else if (name === 'received-spf') receivedSpf ??= normalise(firstToken(value));
+    else if (name === 'authentication-results')
+      auth ??= parseAuthenticationResults(value, trustedAuthservIds);
   }
+  const verdicts: Verdicts = {};
+  if (spam !== undefined) verdicts.spam = spam;
+  if (virus !== undefined) verdicts.virus = virus;
+  // Authentication-Results outranks Received-SPF: same receiver, and it names the method.
+  const spf = auth?.spf ?? receivedSpf;
+  if (spf !== undefined) verdicts.spf = spf;
+  if (auth?.dkim !== undefined) verdicts.dkim = auth.dkim;
+  if (auth?.dmarc !== undefined) verdicts.dmarc = auth.dmarc;
   return verdicts;
 }
 
