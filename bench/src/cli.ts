@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BENCHES } from './benches/index.js';
 import { ROOT } from './lib/workspace.js';
 import { describeMachine } from './machine.js';
-import { renderReport } from './report.js';
+import { goalsTable, renderReport, replaceHeadline } from './report.js';
 import type { Section } from './section.js';
 import { renderBarChart } from './svg.js';
 
@@ -90,13 +90,20 @@ const stored: Section[] = [];
 for (const file of (await readdir(RESULTS)).filter((f) => f.endsWith('.json')).sort()) {
   stored.push(JSON.parse(await readFile(join(RESULTS, file), 'utf8')) as Section);
 }
-await writeFile(
-  join(RESULTS, 'latest.md'),
-  renderReport(
-    stored,
-    BENCHES.map((b) => b.name),
-  ),
-);
+const order = BENCHES.map((b) => b.name);
+await writeFile(join(RESULTS, 'latest.md'), renderReport(stored, order));
+// The README's headline is the same goals table, so its numbers always come from the stored results.
+const readmePath = new URL('../README.md', import.meta.url).pathname;
+const readme = await readFile(readmePath, 'utf8').catch(() => '');
+if (readme) {
+  const sorted = [...stored].sort(
+    (a, b) => (order.indexOf(a.name) + 1 || 99) - (order.indexOf(b.name) + 1 || 99),
+  );
+  const dates = sorted.map((s) => s.date).sort();
+  const headline = `_From [\`results/latest.md\`](results/latest.md) (${dates[0] ?? '–'}${dates.length > 1 ? ` … ${dates[dates.length - 1]}` : ''})._\n\n${goalsTable(sorted)}`;
+  const next = replaceHeadline(readme, headline);
+  if (next !== readme) await writeFile(readmePath, next);
+}
 console.log(
   `\nresults/latest.md written (${selected.length} bench(es) in ${((performance.now() - suiteStart) / 1000).toFixed(0)} s)`,
 );

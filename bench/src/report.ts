@@ -4,12 +4,34 @@ import type { Goal, Section } from './section.js';
 
 const verdict = (g: Goal) => (g.met === null ? '– not judged' : g.met ? '✅ met' : '❌ not met');
 
+/** The goals of every section as one table (the results page and the README headline share it). */
+export function goalsTable(sections: readonly Section[]): string {
+  const rows = sections.flatMap((s) =>
+    (s.goals ?? []).map((g) => [s.title.replace(/ \(.*$/, ''), g.what, g.target, g.actual, verdict(g)]),
+  );
+  return rows.length
+    ? markdownTable(['bench', 'goal', 'target', 'this run', 'verdict'], rows, 'lllrl')
+    : '_No goals judged._';
+}
+
+/** Replaces the text between `<!-- headline:start -->` and `<!-- headline:end -->` (README); unchanged without markers. */
+export function replaceHeadline(readme: string, headline: string): string {
+  const start = '<!-- headline:start -->';
+  const end = '<!-- headline:end -->';
+  const a = readme.indexOf(start);
+  const b = readme.indexOf(end);
+  if (a === -1 || b < a) return readme;
+  return `${readme.slice(0, a + start.length)}\n${headline}\n${readme.slice(b)}`;
+}
+
 /** The whole results page; `order` lists bench names in page order (unknown sections go last). */
 export function renderReport(sections: readonly Section[], order: readonly string[]): string {
   const sorted = [...sections].sort(
     (a, b) => (order.indexOf(a.name) + 1 || 99) - (order.indexOf(b.name) + 1 || 99),
   );
-  const machines = [...new Set(sorted.map((s) => s.machine))];
+  // The load average differs per section; the machine itself is shown once.
+  const stripLoad = (m: string) => m.replace(/; load average .*$/, '');
+  const machines = [...new Set(sorted.map((s) => stripLoad(s.machine)))];
   const dates = sorted.map((s) => s.date).sort();
   const out: string[] = [
     '# Caprice benchmarks: latest results',
@@ -41,7 +63,7 @@ export function renderReport(sections: readonly Section[], order: readonly strin
       '',
       `## ${s.title}`,
       '',
-      `_\`pnpm --filter @caprice/bench bench ${s.name}\` — ${s.date}, ${s.seconds.toFixed(0)} s._`,
+      `_\`pnpm --filter @caprice/bench bench ${s.name}\` — ${s.date}, ${s.seconds.toFixed(0)} s; ${/load average .*$/.exec(s.machine)?.[0] ?? 'load average –'}._`,
     );
     if (s.error) out.push('', `**Could not run:** ${s.error}`);
     for (const t of s.tables ?? []) {

@@ -41,3 +41,14 @@ describe('markdownTable', () => {
     expect(markdownTable(['a', 'b'], [['x|y', '1']])).toBe('| a | b |\n|---|---:|\n| x\\|y | 1 |');
   });
 });
+
+describe('replaceHeadline', () => {
+  test('replaces only between the markers, and leaves text without markers alone', async () => {
+    const { replaceHeadline } = await import('./report.js');
+    const readme = 'intro\n<!-- headline:start -->\nold\n<!-- headline:end -->\noutro\n';
+    expect(replaceHeadline(readme, 'new')).toBe(
+      'intro\n<!-- headline:start -->\nnew\n<!-- headline:end -->\noutro\n',
+    );
+    expect(replaceHeadline('no markers', 'new')).toBe('no markers');
+  });
+});

@@ -392,6 +392,7 @@ export const coldBench: Bench = {
         ],
         notes: [
           `Plain esbuild bundle of apps/email-bot/src/main.ts (perf.md §4 flags, no source map): ${fmt(plain.bytes / 1000)} KB.`,
+          `Trivial handler: @caprice/runtime ${ratio(trivialVsNode)} and aws-lambda-ric ${ratio(ricTrivial)} of \`node -e 0\` (median +${fmt(median(above('caprice-trivial')))} ms vs +${fmt(median(above('ric-trivial')))} ms above bare Node): the runtime's own module load and first connection. Email bot: a pre-populated \`NODE_COMPILE_CACHE\` took its init from ${ratio(emailVsPlain)} to ${ratio(emailCcVsPlain)} of the plain bundle's load in this run.`,
           "Not measured here: startup snapshots (perf.md §2: they fail with the AWS SDK) and trimming/lazy-loading mailparser's charset and HTML stack — those need changes in apps/email-bot; the compile-cache row shows what a cache shipped with the function would buy when it hits.",
         ],
       };
