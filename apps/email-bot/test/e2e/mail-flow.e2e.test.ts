@@ -37,6 +37,8 @@ const LAYER_ZIP = join(REPO, 'packages', 'runtime', 'dist', `layer-${ARCH}.zip`)
 const FUNCTION = 'caprice-email-bot';
 const BUCKET = 'caprice-inbound';
 const BOT = 'bot@caprice.test';
+/** Answered through an SES Lambda action after the S3 action (and the S3 notification too: one reply). */
+const BOT_VIA_SES = 'lambda@caprice.test';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 let dir: string;
@@ -179,6 +181,7 @@ beforeAll(async () => {
         EMAIL_BOT_NAME: 'Caprice Bot',
         EMAIL_BOT_BUCKET: BUCKET,
         EMAIL_BOT_KEY_PREFIX: 'inbound/',
+        EMAIL_BOT_ALLOWED_RECIPIENTS: `${BOT},${BOT_VIA_SES}`,
       },
     },
   });
@@ -187,6 +190,12 @@ beforeAll(async () => {
     if (config.State === 'Active') break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  await lambdaApi('POST', `/2015-03-31/functions/${FUNCTION}/policy`, {
+    StatementId: 'ses-invoke',
+    Action: 'lambda:InvokeFunction',
+    Principal: 'ses.amazonaws.com',
+    SourceAccount: '000000000000',
+  });
   await lambdaApi('POST', `/2015-03-31/functions/${FUNCTION}/policy`, {
     StatementId: 's3-invoke',
     Action: 'lambda:InvokeFunction',
@@ -231,6 +240,23 @@ beforeAll(async () => {
         Recipients: [BOT],
         Actions: [
           { S3Action: { BucketName: BUCKET, ObjectKeyPrefix: 'inbound/' } },
+          { StopAction: { Scope: 'RuleSet' } },
+        ],
+      },
+    }),
+  );
+  await ses.send(
+    new CreateReceiptRuleCommand({
+      RuleSetName: 'caprice',
+      After: 'bot',
+      Rule: {
+        Name: 'lambda',
+        Enabled: true,
+        ScanEnabled: true,
+        Recipients: [BOT_VIA_SES],
+        Actions: [
+          { S3Action: { BucketName: BUCKET, ObjectKeyPrefix: 'inbound/' } },
+          { LambdaAction: { FunctionArn: String(created.FunctionArn), InvocationType: 'Event' } },
           { StopAction: { Scope: 'RuleSet' } },
         ],
       },
@@ -287,6 +313,23 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP â†’ SES â†
     await invokeAsync(s3Event([`inbound/${sesId(info.response)}`]));
     const lines = await outcomeFor(idOf(info), 2);
     expect(lines[1]).toMatchObject({ msg: 'skipped', reason: 'already-answered' });
+    expect(await repliesTo(idOf(info))).toHaveLength(1);
+  });
+
+  it('answers once when both an SES Lambda action and the S3 notification deliver the mail', {
+    timeout: 60_000,
+  }, async () => {
+    const info = await mail.sendMail({
+      from: 'alice@example.org',
+      to: BOT_VIA_SES,
+      subject: 'both',
+      text: 'two events',
+    });
+    const lines = await outcomeFor(idOf(info), 2);
+    expect(lines.map((l) => l.msg).sort()).toEqual(['replied', 'skipped']);
+    expect(lines.find((l) => l.msg === 'skipped')).toMatchObject({ reason: 'already-answered' });
+    expect(new Set(lines.map((l) => l.source))).toEqual(new Set(['s3', 'ses']));
+    expect(new Set(lines.map((l) => l.key))).toEqual(new Set([`inbound/${sesId(info.response)}`]));
     expect(await repliesTo(idOf(info))).toHaveLength(1);
   });
 
