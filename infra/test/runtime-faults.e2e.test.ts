@@ -24,7 +24,14 @@ import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/dev-process.js';
 
-const LAYER_ZIP = path.join(ROOT, 'packages', 'runtime', 'dist', 'layer-x64.zip');
+/** The host's layer: the emulator runs instances on the host, so its Node binary must match the host's arch. */
+const LAYER_ZIP = path.join(
+  ROOT,
+  'packages',
+  'runtime',
+  'dist',
+  `layer-${process.arch === 'arm64' ? 'arm64' : 'x64'}.zip`,
+);
 const FIXTURES = path.join(ROOT, 'infra', 'test', 'fixtures', 'runtime-faults');
 const MEMORY_MB = 128;
 const TIMEOUT_S = 3;
@@ -78,8 +85,8 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
   };
 
   /** Pid of the instance that serves the next invoke of `faults`, after checking that the invoke succeeds. */
-  const healthyPid = async (): Promise<number> => {
-    const next = await invoke('faults', { case: 'ok' });
+  const healthyPid = async (name = 'faults'): Promise<number> => {
+    const next = await invoke(name, { case: 'ok' });
     expect(next.output.FunctionError).toBeUndefined();
     return (next.body as { pid: number }).pid;
   };
@@ -112,14 +119,22 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
     const layer = await lambda.send(
       new PublishLayerVersionCommand({
         LayerName: 'caprice-node',
-        Content: { ZipFile: await readFile(LAYER_ZIP) },
+        Content: {
+          ZipFile: await readFile(LAYER_ZIP).catch((err: unknown) => {
+            throw new Error(
+              `Cannot read the runtime layer ${LAYER_ZIP} (${String(err)}): build it with \`pnpm --filter @caprice/runtime zip\``,
+            );
+          }),
+        },
         CompatibleRuntimes: ['provided.al2023'],
-        CompatibleArchitectures: ['x86_64'],
       }),
     );
     layerArn = layer.LayerVersionArn ?? '';
     await Promise.all([
       createFunction('faults', 'faults.handler'),
+      // The 128 MB memory faults take a second or more to climb: a longer timeout keeps them from timing out
+      // on a loaded machine.
+      createFunction('faults-memory', 'faults.handler', { Timeout: 20 }),
       createFunction('faults-1024', 'faults.handler', { MemorySize: 1024, Timeout: 30 }),
       createFunction('faults-stream', 'faults.stream'),
       createFunction('init-malformed', 'faults'),
@@ -252,22 +267,22 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
     ])(
       'allocating past the memory size (%s): Runtime.OutOfMemory "signal: killed"',
       async (_label, kase) => {
-        const before = await healthyPid();
-        const result = await invoke('faults', { case: kase });
+        const before = await healthyPid('faults-memory');
+        const result = await invoke('faults-memory', { case: kase });
         expect(result.output.FunctionError).toBe('Unhandled');
         expect(result.body).toEqual({
           errorType: 'Runtime.OutOfMemory',
           errorMessage: `RequestId: ${result.requestId} Error: Runtime exited with error: signal: killed`,
         });
-        expect(await healthyPid()).not.toBe(before);
-        expect(emulator.dataPlane.readLogs('faults')).toMatch(
+        expect(await healthyPid('faults-memory')).not.toBe(before);
+        expect(emulator.dataPlane.readLogs('faults-memory')).toMatch(
           new RegExp(
             `^REPORT RequestId: ${result.requestId}\\t.*Memory Size: ${MEMORY_MB} MB\\tMax Memory Used: \\d+ MB\\t.*Status: error\\tError Type: Runtime.OutOfMemory`,
             'm',
           ),
         );
       },
-      20_000,
+      40_000,
     );
 
     it('exhausting the heap limit the bootstrap derives from the memory size: Runtime.ExitError "signal: aborted"', async () => {
