@@ -3,6 +3,7 @@
  * results/<name>.json (+ SVG charts) and re-renders results/latest.md from every stored result.
  * Exits non-zero only when a bench could not run — never because a figure is slow.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,17 @@ if (readme) {
   const next = replaceHeadline(readme, headline);
   if (next !== readme) await writeFile(readmePath, next);
 }
+// Markdown is formatted by Biome like every other file of the repo (padded tables), so `biome check` stays green.
+const biome = spawnSync(
+  join(ROOT, 'node_modules/.bin/biome'),
+  ['format', '--write', join(RESULTS, 'latest.md'), readmePath],
+  {
+    encoding: 'utf8',
+    timeout: 60_000,
+  },
+);
+if (biome.status !== 0)
+  console.error(`biome format of the results failed: ${(biome.stderr || biome.stdout).trim().slice(-500)}`);
 console.log(
   `\nresults/latest.md written (${selected.length} bench(es) in ${((performance.now() - suiteStart) / 1000).toFixed(0)} s)`,
 );
