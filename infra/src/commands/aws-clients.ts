@@ -3,6 +3,7 @@
  * printed), or the emulator with throwaway credentials. Every command builds its clients here, so `--target local`
  * and AWS share one code path.
  */
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -24,6 +25,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly s3: S3Client;
   readonly ses: SESClient;
+  /** API Gateway v2 (HTTP APIs); AWS only, the emulator has no such control plane. */
+  readonly apigw: ApiGatewayV2Client;
   /** The endpoint in use, or undefined for AWS's own. */
   readonly endpoint?: string;
   destroy(): void;
@@ -56,22 +59,41 @@ export function createClients(options: ClientTarget): AwsClients {
   const lambda = new LambdaClient(config);
   const s3 = new S3Client({ ...config, forcePathStyle: target === Target.LOCAL });
   const ses = new SESClient(config);
+  const apigw = new ApiGatewayV2Client(config);
   return {
     lambda,
     s3,
     ses,
+    apigw,
     ...(endpoint ? { endpoint } : {}),
     destroy() {
       lambda.destroy();
       s3.destroy();
       ses.destroy();
+      apigw.destroy();
     },
   };
 }
 
 /** Turns the SDK's credential and network errors into what to do next. */
-export function explainAwsError(error: unknown, endpoint: string | undefined): Error {
+export function explainAwsError(error: unknown, endpoint: string | undefined, region?: string): Error {
   const e = error as { name?: string; message?: string; code?: string };
+  if (!endpoint && (e?.code === 'ENOTFOUND' || /ENOTFOUND|getaddrinfo/.test(e?.message ?? ''))) {
+    return Object.assign(
+      new Error(
+        `Cannot reach AWS in region ${JSON.stringify(region)} (no such endpoint): check --region / CAPRICE_REGION (e.g. us-east-1, eu-west-1) and your network`,
+      ),
+      { code: 'INFRA_UNKNOWN_REGION', cause: error },
+    );
+  }
+  if (e?.name === 'AccessDeniedException' || e?.name === 'AccessDenied') {
+    return Object.assign(
+      new Error(
+        `AWS denied a deploy call (${e.name}: ${e.message ?? ''}); give the deploying identity the policy in infra/README.md ("What the deployer needs on AWS")`,
+      ),
+      { code: 'INFRA_ACCESS_DENIED', cause: error },
+    );
+  }
   if (e?.name === 'CredentialsProviderError') {
     return Object.assign(
       new Error(

@@ -1,11 +1,14 @@
 /**
  * `caprice deploy [function…] [--target aws|local] [--endpoint URL] [--region R] [--dry-run] [--json]`:
- * builds what is stale, then deploys the stack through the Lambda API (deployStack) and wires the email trigger.
+ * builds what is stale, then deploys the stack through the Lambda API (deployStack), wires the email trigger and,
+ * on AWS, the HTTP trigger (API Gateway HTTP API and/or function URL).
  */
 import { loadArtifacts } from '../deploy/artifacts.js';
 import { buildZips } from '../deploy/build.js';
 import { type DeployResult, deployStack } from '../deploy/deploy.js';
 import { deployEmailTrigger, type TriggerStep } from '../deploy/email-trigger.js';
+import { deployHttpTrigger, type HttpStep } from '../deploy/http-trigger.js';
+import { createProgress, type Progress, silentProgress } from '../deploy/progress.js';
 import { defineStack } from '../stack.js';
 import { createClients, explainAwsError } from './aws-clients.js';
 
@@ -20,16 +23,27 @@ export interface DeployCommandOptions {
   readonly build?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly print?: (line: string) => void;
+  /** Spinner and upload bar; default: drawn on stdout when it is a TTY (never with `json`). */
+  readonly progress?: Progress;
+  /** Zips over this many bytes go through the staging bucket (default Lambda's 50 MB). */
+  readonly directUploadLimit?: number;
 }
 
 export interface DeployCommandResult extends DeployResult {
   readonly triggers: readonly TriggerStep[];
+  readonly http: readonly HttpStep[];
+  /** Where the system answers: HTTP front doors on AWS, or a note for the emulator. */
+  readonly endpoints: readonly string[];
 }
+
+/** Where `caprice dev` serves the HTTP API front door by default. */
+const LOCAL_FRONT_DOOR = 'http://127.0.0.1:3000';
 
 /** Runs a deploy and prints progress (or, with `json`, one JSON document at the end). */
 export async function deployCommand(options: DeployCommandOptions): Promise<DeployCommandResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   const progress = options.json ? () => {} : print;
+  const drawn = options.progress ?? (options.json ? silentProgress : createProgress(process.stdout));
   const env = {
     ...(options.env ?? process.env),
     ...(options.region ? { CAPRICE_REGION: options.region } : {}),
@@ -37,17 +51,22 @@ export async function deployCommand(options: DeployCommandOptions): Promise<Depl
   const stack = defineStack(env);
   if (options.build ?? true) await buildZips(options.root, progress);
   const clients = createClients({ target: options.target, endpoint: options.endpoint, region: stack.region });
+  const local = clients.endpoint !== undefined;
+  const dryRun = options.dryRun ?? false;
   try {
     progress(
-      `Deploying to ${clients.endpoint ?? `AWS ${stack.region}`}${options.dryRun ? ' (dry run: nothing is changed)' : ''}`,
+      `Deploying to ${clients.endpoint ?? `AWS ${stack.region}`}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
     );
     const result = await deployStack({
       stack,
       lambda: clients.lambda,
+      s3: clients.s3,
       artifacts: await loadArtifacts(options.root, stack),
       ...(options.functions?.length ? { only: options.functions } : {}),
-      dryRun: options.dryRun ?? false,
+      ...(options.directUploadLimit ? { directUploadLimit: options.directUploadLimit } : {}),
+      dryRun,
       log: progress,
+      progress: drawn,
     });
     let triggers: TriggerStep[] = [];
     const email = stack.triggers.email;
@@ -57,30 +76,56 @@ export async function deployCommand(options: DeployCommandOptions): Promise<Depl
         stack,
         emailFn.arn,
         { lambda: clients.lambda, s3: clients.s3, ses: clients.ses },
-        { dryRun: options.dryRun ?? false, log: progress },
+        { dryRun, log: progress, checkIdentity: !local },
       );
     }
+    let http: readonly HttpStep[] = [];
+    const endpoints: string[] = [];
+    const httpTrigger = stack.triggers.http;
+    const httpFn = result.functions.find((f) => f.name === httpTrigger?.function);
+    if (httpTrigger && httpFn) {
+      if (local) {
+        // The emulator has no API Gateway / function-URL control plane; `caprice dev` serves the front door.
+        progress(
+          `http trigger: on the emulator, \`caprice dev\` serves the HTTP API front door for ${httpFn.name} (${LOCAL_FRONT_DOOR} by default)`,
+        );
+        endpoints.push(`${LOCAL_FRONT_DOOR} (caprice dev)`);
+      } else {
+        const out = await deployHttpTrigger(
+          stack,
+          httpFn.arn,
+          { lambda: clients.lambda, apigw: clients.apigw },
+          { dryRun, log: progress },
+        );
+        http = out.steps;
+        endpoints.push(...out.endpoints);
+      }
+    }
+    if (email && emailFn) endpoints.push(`mail to ${email.recipients.join(', ')}`);
     const outcome: DeployCommandResult = {
       ...result,
       triggers,
-      changed: result.changed || triggers.length > 0,
+      http,
+      endpoints,
+      changed: result.changed || triggers.length > 0 || http.length > 0,
     };
     if (options.json) {
       print(JSON.stringify(outcome, null, 2));
     } else {
       progress(
-        outcome.changed
-          ? options.dryRun
-            ? 'Planned changes listed above.'
-            : 'Deployed.'
-          : 'Nothing to change.',
+        outcome.changed ? (dryRun ? 'Planned changes listed above.' : 'Deployed.') : 'Nothing to change.',
       );
-      for (const f of outcome.functions) progress(`  ${f.name}  ${f.arn}`);
       for (const l of outcome.layers) progress(`  layer (${l.architecture})  ${l.arn}`);
+      for (const f of outcome.functions) {
+        const alias =
+          f.versioning?.aliasArn ?? (f.versioning?.version ? `version ${f.versioning.version}` : '');
+        progress(`  ${f.name}  ${f.arn}${alias ? `  (${alias})` : ''}`);
+      }
+      for (const e of outcome.endpoints) progress(`  endpoint  ${e}`);
     }
     return outcome;
   } catch (error) {
-    throw explainAwsError(error, clients.endpoint);
+    throw explainAwsError(error, clients.endpoint, stack.region);
   } finally {
     clients.destroy();
   }
