@@ -1,6 +1,6 @@
 /**
- * The runtime layer's fault matrix and conformance end to end: the real `dist/layer-x64.zip` (bootstrap, Node,
- * runtime bundle) published to the emulator, functions created from `test/fixtures/runtime-faults`, invoked
+ * The runtime layer's fault matrix and conformance end to end: the real layer zip of the host's arch
+ * (`packages/runtime/dist/layer-x64.zip`: bootstrap, Node, runtime bundle) published to the emulator, functions created from `test/fixtures/runtime-faults`, invoked
  * through the real SDK. Each fault must reach the invoker as AWS reports it, and the next invoke must succeed —
  * on the same instance when the runtime survives the fault, on a fresh one when the process had to go (the
  * handler returns `process.pid`, which tells them apart). Needs the built layer zip (turbo runs `^zip` first;
@@ -84,7 +84,7 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
     return { output, requestId: output.$metadata.requestId ?? '', text, body: JSON.parse(text) };
   };
 
-  /** Pid of the instance that serves the next invoke of `faults`, after checking that the invoke succeeds. */
+  /** Pid of the instance that serves the next invoke of `name`, after checking that the invoke succeeds. */
   const healthyPid = async (name = 'faults'): Promise<number> => {
     const next = await invoke(name, { case: 'ok' });
     expect(next.output.FunctionError).toBeUndefined();
@@ -321,6 +321,9 @@ describe('runtime layer under the real emulator: fault matrix and conformance', 
         expect(result.body).toMatchObject({ errorType });
         expect((result.body as { errorMessage: string }).errorMessage).toMatch(message);
       }
+      expect(emulator.dataPlane.readLogs(name)).toMatch(
+        new RegExp(`^INIT_REPORT .*\\tPhase: invoke\\tStatus: error\\tError Type: ${errorType}$`, 'm'),
+      );
     });
   });
 
