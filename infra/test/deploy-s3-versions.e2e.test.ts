@@ -3,10 +3,16 @@
  * through the staging bucket (threshold lowered so the real zips take that path), a staging bucket in another
  * region, and versions with an alias moved only when something changed.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetAliasCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  GetLayerVersionCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
 import { writeReproducibleZip } from '@caprice/lambda-bundle';
@@ -216,4 +222,40 @@ describe('deploy through S3 and with versions', () => {
     });
     expect(mutating()).toEqual([]);
   }, 60_000);
+
+  it('with the default limit, a real zip over 50 MB goes through S3 and small ones stay in the request', async () => {
+    const file = path.join(zipDir, 'big-layer.zip');
+    const zipped = await writeReproducibleZip(file, [
+      { path: 'bootstrap', data: '#!/bin/sh\nexit 1\n' },
+      { path: 'blob', data: randomBytes(51 * 1024 * 1024) },
+    ]);
+    const bytes = await readFile(file);
+    expect(bytes.length).toBeGreaterThan(50 * 1024 * 1024);
+    const big: Artifact = { path: file, bytes, size: bytes.length, codeSha256: zipped.codeSha256 };
+    calls.length = 0;
+    const result = await deploy(
+      defineStack({}),
+      { ...artifacts, layers: { x86_64: big } },
+      {
+        directUploadLimit: undefined,
+        only: ['caprice-http-api'],
+      },
+    );
+    // The function's zip (back to the built one after the version test) is small: sent in the request.
+    expect(mutating()).toEqual([
+      'PutObject',
+      'PublishLayerVersion',
+      'UpdateFunctionConfiguration',
+      'UpdateFunctionCode',
+    ]);
+    expect(result.functions[0]?.uploadedTo).toBeUndefined();
+    const layerArn = result.layers[0]?.arn ?? '';
+    const version = await lambda.send(
+      new GetLayerVersionCommand({
+        LayerName: 'caprice-node',
+        VersionNumber: Number(layerArn.split(':').at(-1)),
+      }),
+    );
+    expect(version.Content?.CodeSha256).toBe(big.codeSha256);
+  }, 120_000);
 });

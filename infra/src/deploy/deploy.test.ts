@@ -1,0 +1,109 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
+import { defineStack } from '../stack.js';
+import type { Artifact } from './artifacts.js';
+import { deployStack } from './deploy.js';
+import { layerDescription } from './plan.js';
+
+const artifact = (codeSha256: string, size = 10): Artifact => ({
+  path: `/zips/${codeSha256}.zip`,
+  bytes: new Uint8Array(size),
+  size,
+  codeSha256,
+});
+
+/** A stand-in for the injected Lambda client: answers by command name, records every call. */
+function fakeLambda(answer: (command: string, input: Record<string, unknown>) => unknown) {
+  const calls: string[] = [];
+  const client = {
+    async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
+      const name = command.constructor.name.replace(/Command$/, '');
+      calls.push(name);
+      const result = answer(name, command.input);
+      if (result instanceof Error) throw result;
+      return result;
+    },
+  };
+  return { client: client as unknown as LambdaClient, calls };
+}
+
+const notFound = () => Object.assign(new Error('Function not found'), { name: 'ResourceNotFoundException' });
+const roleNotReady = () =>
+  Object.assign(new Error('The role defined for the function cannot be assumed by Lambda.'), {
+    name: 'InvalidParameterValueException',
+  });
+
+describe('deployStack retries', () => {
+  const stack = defineStack({});
+  const artifacts = {
+    layers: { x86_64: artifact('layer=') },
+    functions: { 'http-api': artifact('api='), 'email-bot': artifact('bot=') },
+  };
+  const layerList = {
+    LayerVersions: [
+      {
+        LayerVersionArn: 'arn:aws:lambda:us-east-1:000000000000:layer:caprice-node:1',
+        Version: 1,
+        Description: layerDescription('24', 'x86_64', 'layer='),
+      },
+    ],
+  };
+
+  it('retries a role Lambda cannot assume yet, then explains what to check', async () => {
+    const { client, calls } = fakeLambda((name) =>
+      name === 'ListLayerVersions' ? layerList : name === 'GetFunction' ? notFound() : roleNotReady(),
+    );
+    await expect(
+      deployStack({
+        stack,
+        lambda: client,
+        artifacts,
+        only: ['caprice-http-api'],
+        conflictRetry: { attempts: 3, baseDelayMs: 1 },
+      }),
+    ).rejects.toMatchObject({
+      code: 'INFRA_ROLE_NOT_ASSUMABLE',
+      message: expect.stringMatching(
+        /caprice-lambda.*lambda\.amazonaws\.com.*iam:PassRole.*CAPRICE_ROLE_ARN/,
+      ),
+    });
+    expect(calls.filter((c) => c === 'CreateFunction')).toHaveLength(3);
+  });
+
+  it('goes on once the role propagated', async () => {
+    let refusals = 2;
+    const { client, calls } = fakeLambda((name) => {
+      if (name === 'ListLayerVersions') return layerList;
+      if (name === 'GetFunction') {
+        // The waiter's GetFunction after the create sees it Active.
+        return calls.includes('CreateFunction')
+          ? { Configuration: { State: 'Active', LastUpdateStatus: 'Successful' } }
+          : notFound();
+      }
+      if (name === 'CreateFunction') {
+        return refusals-- > 0
+          ? roleNotReady()
+          : { FunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:caprice-http-api' };
+      }
+      throw new Error(`unexpected ${name}`);
+    });
+    const result = await deployStack({
+      stack,
+      lambda: client,
+      artifacts,
+      only: ['caprice-http-api'],
+      conflictRetry: { attempts: 5, baseDelayMs: 1 },
+    });
+    expect(result.functions[0]?.steps.map((s) => s.kind)).toEqual(['create']);
+    expect(calls.filter((c) => c === 'CreateFunction')).toHaveLength(3);
+  });
+
+  it('says why when a zip is over the direct-upload limit and no S3 client was given', async () => {
+    const { client } = fakeLambda((name) => (name === 'ListLayerVersions' ? layerList : notFound()));
+    await expect(
+      deployStack({ stack, lambda: client, artifacts, only: ['caprice-http-api'], directUploadLimit: 5 }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/over Lambda's direct-upload limit.*caprice-deploy-/),
+    });
+  });
+});
