@@ -290,11 +290,36 @@ describe('deploy to the emulator', () => {
       env: {},
       print: (line) => lines.push(line),
     });
-    expect(outcome.changed).toBe(false);
+    expect(outcome.changed, JSON.stringify(outcome)).toBe(false);
     const printed = JSON.parse(lines.join('\n')) as { functions: { name: string; arn: string }[] };
     expect(printed.functions.map((f) => f.arn)).toEqual([
       'arn:aws:lambda:us-east-1:000000000000:function:caprice-http-api',
       'arn:aws:lambda:us-east-1:000000000000:function:caprice-email-bot',
+    ]);
+    expect(outcome.endpoints).toEqual([
+      'http://127.0.0.1:3000 (caprice dev)',
+      'mail to bot@caprice.localhost',
+    ]);
+  }, 60_000);
+
+  it('the CLI command prints progress and ends with the ARNs and endpoints', async () => {
+    const lines: string[] = [];
+    await deployCommand({
+      root: ROOT,
+      endpoint: emulator.url,
+      build: false,
+      dryRun: true,
+      env: {},
+      print: (line) => lines.push(line),
+    });
+    expect(lines[0]).toBe(`Deploying to ${emulator.url} (dry run: nothing is changed)`);
+    expect(lines).toContain('function caprice-http-api: unchanged');
+    expect(lines).toContain('Nothing to change.');
+    expect(lines.slice(-4)).toEqual([
+      expect.stringMatching(/^ {2}caprice-http-api {2}arn:aws:lambda:/),
+      expect.stringMatching(/^ {2}caprice-email-bot {2}arn:aws:lambda:/),
+      '  endpoint  http://127.0.0.1:3000 (caprice dev)',
+      '  endpoint  mail to bot@caprice.localhost',
     ]);
   }, 60_000);
 
