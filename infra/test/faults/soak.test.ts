@@ -357,6 +357,36 @@ describe(`fault soak (${SOAK} invokes at concurrency ${CONCURRENCY}; CAPRICE_SOA
     expect(fdsAfter - fdsBefore).toBeLessThan(200);
   });
 
+  it('answers a message delivered 6 times at once exactly once (conditional marker on the emulator S3)', {
+    timeout: 120_000,
+  }, async () => {
+    const messages = 20;
+    for (let m = 0; m < messages; m++)
+      await s3.send(
+        new PutObjectCommand({ Bucket: mailBucket, Key: `dup/${m}`, Body: sesStored(900_000 + m) }),
+      );
+    const outboxBefore = await outboxCount();
+    const statuses = new Map<string, number>();
+    // One message at a time, its 6 deliveries at once (all within the function's concurrency of 10).
+    for (let m = 0; m < messages; m++) {
+      const results = await Promise.all(Array.from({ length: 6 }, () => invoke(mailFn, s3Event(`dup/${m}`))));
+      for (const r of results) {
+        expect(r.functionError, JSON.stringify(r.payload)).toBeUndefined();
+        const o = (r.payload as { outcomes: Array<{ status: string; reason?: string }> }).outcomes[0]!;
+        const label = `${o.status}${o.reason ? `: ${o.reason}` : ''}`;
+        statuses.set(label, (statuses.get(label) ?? 0) + 1);
+      }
+      const replied = results.filter(
+        (r) => (r.payload as { outcomes: Array<{ status: string }> }).outcomes[0]?.status === 'replied',
+      );
+      expect(replied, `message dup/${m}`).toHaveLength(1);
+    }
+    expect((await outboxCount()) - outboxBefore).toBe(messages);
+    console.log(
+      `\n[soak] ${messages} messages × 6 concurrent deliveries: ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
+  });
+
   it('a SIGKILLed busy instance gives its invoker Runtime.ExitError promptly', {
     timeout: 60_000,
   }, async () => {
