@@ -15,7 +15,10 @@ import type { Section } from './section.js';
 import { renderBarChart } from './svg.js';
 
 const RESULTS = new URL('../results/', import.meta.url).pathname;
-const args = process.argv.slice(2).filter((a) => a !== '--');
+const argv = process.argv.slice(2).filter((a) => a !== '--');
+// `--render`: only re-render latest.md, the charts and the README headline from the stored results.
+const renderOnly = argv.includes('--render');
+const args = argv.filter((a) => a !== '--render');
 if (args.includes('--list') || args.includes('--help')) {
   console.log(
     'usage: pnpm --filter @caprice/bench bench [name…]   (CAPRICE_BENCH_QUICK=1 for a short smoke run)',
@@ -28,7 +31,7 @@ if (unknown.length) {
   console.error(`Unknown bench ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
   process.exit(2);
 }
-const selected = args.length ? BENCHES.filter((b) => args.includes(b.name)) : BENCHES;
+const selected = renderOnly ? [] : args.length ? BENCHES.filter((b) => args.includes(b.name)) : BENCHES;
 const quick = process.env.CAPRICE_BENCH_QUICK === '1';
 await mkdir(RESULTS, { recursive: true });
 
@@ -90,6 +93,10 @@ for (const bench of selected) {
 const stored: Section[] = [];
 for (const file of (await readdir(RESULTS)).filter((f) => f.endsWith('.json')).sort()) {
   stored.push(JSON.parse(await readFile(join(RESULTS, file), 'utf8')) as Section);
+}
+if (renderOnly) {
+  for (const chart of stored.flatMap((s) => s.charts ?? []))
+    await writeFile(join(RESULTS, chart.file), renderBarChart(chart));
 }
 const order = BENCHES.map((b) => b.name);
 await writeFile(join(RESULTS, 'latest.md'), renderReport(stored, order));

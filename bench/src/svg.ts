@@ -53,7 +53,7 @@ export function renderBarChart(chart: BarChart): string {
       ok
         ? `<rect x="${labelWidth}" y="${y + 4}" width="${(x(bar.value) - labelWidth).toFixed(1)}" height="${rowHeight - 8}" fill="${COLOURS[bar.tone ?? 'neutral']}"/>`
         : '',
-      `<text x="${(ok ? x(bar.value) : labelWidth) + 4}" y="${y + 16}">${escapeXml(bar.text ?? (ok ? bar.value.toFixed(2) : 'n/a'))}</text>`,
+      `<text x="${((ok ? x(bar.value) : labelWidth) + 4).toFixed(1)}" y="${y + 16}">${escapeXml(bar.text ?? (ok ? bar.value.toFixed(2) : 'n/a'))}</text>`,
     );
   });
   const axisY = top + chart.bars.length * rowHeight;

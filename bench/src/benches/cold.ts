@@ -88,7 +88,7 @@ export const coldBench: Bench = {
   title: '2. Cold start (spawn → first /next, spawn → first response)',
   budgetSeconds: 150,
   async run({ tmp, log, quick }) {
-    const rounds = quick ? 3 : 12;
+    const rounds = quick ? 3 : 16;
     requireArtifact(paths.httpApiZip, 'pnpm --filter @caprice/http-api zip');
     requireArtifact(paths.emailBotZip, 'pnpm --filter @caprice/email-bot zip');
     const layer = await stageLayer(join(tmp, 'layer'));
