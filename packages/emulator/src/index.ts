@@ -11,6 +11,11 @@ export {
   type RestApiFrontDoorOptions,
 } from './apigw/index.js';
 export {
+  FunctionUrlConfigs,
+  type FunctionUrlConfigsOptions,
+  type FunctionUrlRecord,
+} from './control-plane/function-url-configs.js';
+export {
   DEFAULT_LIMITS,
   LambdaControlPlane,
   type LambdaControlPlaneOptions,
@@ -27,7 +32,7 @@ export {
   UnzippedSizeError,
 } from './errors.js';
 export { AwsServiceError, sendAwsJsonError } from './http/aws-error.js';
-export type { InvokeOptions, InvokeOutput } from './invoke/invoke-api.js';
+export type { InvokeOptions, InvokeOutput, StreamingInvokeOutput } from './invoke/invoke-api.js';
 export { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 export type {
   DataPlaneOptions,

@@ -3,6 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { FunctionUrlConfigs } from './control-plane/function-url-configs.js';
 import {
   DEFAULT_LIMITS,
   LambdaControlPlane,
@@ -36,6 +37,8 @@ export interface EmulatorParts {
   readonly region: string;
   readonly lambda: LambdaControlPlane;
   readonly dataPlane: DataPlane;
+  /** Function URLs made with CreateFunctionUrlConfig, each on its own port. */
+  readonly functionUrls?: FunctionUrlConfigs;
 }
 
 /** Services an extension adds to the emulator's port (S3, SES, API Gateway front doors…). */
@@ -123,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let plane: DataPlane | undefined;
   let ready = false;
   let readS3Object: LambdaControlPlaneOptions['readS3Object'];
+  let functionUrls: FunctionUrlConfigs | undefined;
   const store = new LambdaStore(path.join(stateDir, 'lambda'));
   const lambda = new LambdaControlPlane({
     store,
@@ -136,6 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     retire: (name) => plane?.retire(name),
     // Bound late: the S3 service comes from an extension, made after the control plane.
     readS3Object: async (bucket, key) => readS3Object?.(bucket, key),
+    onFunctionDeleted: (name) => functionUrls?.functionDeleted(name),
   });
 
   const adminRoutes: AdminRoute[] = [];
@@ -218,7 +223,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       platformEnvironment: { AWS_ENDPOINT_URL: baseUrl, ...options.dataPlane?.platformEnvironment },
     };
     plane = (options.createDataPlane ?? createDataPlane)({ ...tuning, resolver: lambda, stateDir, host });
-    services.lambda = createLambdaRoutes({ controlPlane: lambda, dataPlane: plane, limits });
+    const urls = new FunctionUrlConfigs({
+      root: path.join(stateDir, 'lambda', 'function-urls'),
+      controlPlane: lambda,
+      dataPlane: plane,
+      host,
+    });
+    functionUrls = urls;
+    closers.push(() => urls.close());
+    await urls.start();
+    services.lambda = createLambdaRoutes({
+      controlPlane: lambda,
+      dataPlane: plane,
+      limits,
+      functionUrls: urls,
+    });
     const parts: EmulatorParts = {
       url: baseUrl,
       host,
@@ -228,6 +247,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       region,
       lambda,
       dataPlane: plane,
+      functionUrls: urls,
     };
     for (const extend of options.extensions ?? []) {
       const ext = await extend(parts);

@@ -68,6 +68,8 @@ export interface LambdaControlPlaneOptions {
    * Without it, or when it resolves to undefined (no S3 service), S3 code locations are refused.
    */
   readonly readS3Object?: (bucket: string, key: string) => Promise<S3CodeObject | undefined>;
+  /** Called after DeleteFunction removed a whole function (its function URLs go with it). */
+  readonly onFunctionDeleted?: (functionName: string) => void;
 }
 
 /** An object read for an S3 code location, or why it could not be. */
@@ -404,6 +406,7 @@ export class LambdaControlPlane implements FunctionResolver {
       this.#timers.delete(record.name);
       this.#o.store.deleteFunction(record.name);
       this.#o.retire(record.name);
+      this.#o.onFunctionDeleted?.(record.name);
       return;
     }
     if (q === '$LATEST') {
@@ -1171,6 +1174,8 @@ function buildStatement(input: Json, resource: string): PolicyStatement {
   add('StringEquals', 'lambda:EventSourceToken', input.EventSourceToken);
   add('StringEquals', 'lambda:FunctionUrlAuthType', input.FunctionUrlAuthType);
   add('ArnLike', 'AWS:SourceArn', input.SourceArn);
+  // AWS's October 2025 rule: a public function URL also needs lambda:InvokeFunction limited to URL invokes.
+  if (input.InvokedViaFunctionUrl === true) add('Bool', 'lambda:InvokedViaFunctionUrl', 'true');
   return {
     Sid: input.StatementId as string,
     Effect: 'Allow',

@@ -4,6 +4,7 @@ import { readJsonBody } from '../http/read-body.js';
 import { sendEmpty, sendJson } from '../http/send-json.js';
 import type { LambdaDataPlaneHttp } from '../lambda/types.js';
 import type { ServiceContext, ServiceHandler } from '../router.js';
+import type { FunctionUrlConfigs } from './function-url-configs.js';
 import {
   type LambdaControlPlane,
   type LambdaLimits,
@@ -21,6 +22,7 @@ export const LAMBDA_PATH_PREFIXES = [
   '/2018-10-31/',
   '/2019-09-30/',
   '/2021-11-15/',
+  '/2021-10-31/',
 ] as const;
 
 interface Route {
@@ -38,6 +40,8 @@ export interface LambdaRoutesOptions {
   readonly controlPlane: LambdaControlPlane;
   readonly dataPlane: LambdaDataPlaneHttp;
   readonly limits: LambdaLimits;
+  /** Function URL operations (2021-10-31); without it they are unknown operations. */
+  readonly functionUrls?: FunctionUrlConfigs;
 }
 
 /**
@@ -246,6 +250,42 @@ export function createLambdaRoutes(options: LambdaRoutesOptions): ServiceHandler
       },
     },
   ];
+  const urls = options.functionUrls;
+  if (urls) {
+    const url = '/2021-10-31/functions/([^/]+)/url';
+    routes.push(
+      {
+        method: 'POST',
+        pattern: new RegExp(`^${url}$`),
+        run: async (req, res, [name], ctx) =>
+          sendJson(res, 201, await urls.create(name!, q(ctx, 'Qualifier'), await body(req))),
+      },
+      {
+        method: 'GET',
+        pattern: new RegExp(`^${url}$`),
+        run: async (_req, res, [name], ctx) => sendJson(res, 200, urls.get(name!, q(ctx, 'Qualifier'))),
+      },
+      {
+        method: 'PUT',
+        pattern: new RegExp(`^${url}$`),
+        run: async (req, res, [name], ctx) =>
+          sendJson(res, 200, urls.update(name!, q(ctx, 'Qualifier'), await body(req))),
+      },
+      {
+        method: 'DELETE',
+        pattern: new RegExp(`^${url}$`),
+        run: async (_req, res, [name], ctx) => {
+          await urls.delete(name!, q(ctx, 'Qualifier'));
+          sendEmpty(res, 204);
+        },
+      },
+      {
+        method: 'GET',
+        pattern: new RegExp(`^${url}s$`),
+        run: async (_req, res, [name], ctx) => sendJson(res, 200, urls.list(name!, ctx.url.searchParams)),
+      },
+    );
+  }
 
   return async (req, res, ctx) => {
     const method = req.method ?? 'GET';

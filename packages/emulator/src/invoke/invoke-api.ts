@@ -44,6 +44,25 @@ export interface InvokeOutput {
   readonly log: string;
 }
 
+/** What a programmatic streaming invoke produced (`invokeStreaming`). */
+export interface StreamingInvokeOutput {
+  /** 200, or 429 when throttled (then `body` is empty). */
+  readonly statusCode: number;
+  readonly requestId: string;
+  readonly executedVersion: string;
+  /** The Content-Type the runtime gave its response. */
+  readonly contentType: string;
+  /**
+   * The response bytes as the runtime writes them. Iteration throws when the invoke fails after the response
+   * started (mid-stream error, timeout, crash).
+   */
+  readonly body: AsyncIterable<Uint8Array>;
+  /** 'Unhandled' when the invoke failed before any response started (`errorPayload` is the error JSON). */
+  readonly functionError?: 'Unhandled';
+  readonly errorType?: string;
+  readonly errorPayload?: Buffer;
+}
+
 /** The Invoke API 2015-03-31 and InvokeWithResponseStream 2021-11-15 over the instance pool. */
 export class InvokeApi {
   readonly #resolver: FunctionResolver;
@@ -92,6 +111,55 @@ export class InvokeApi {
       payload: result.body,
       log,
     };
+  }
+
+  /**
+   * Runs one invoke and resolves as soon as the runtime starts its response, with a body that yields each chunk
+   * as it arrives (function URLs in RESPONSE_STREAM mode). A buffered `/response` arrives as one chunk.
+   */
+  async invokeStreaming(
+    nameOrArn: string,
+    payload: Uint8Array,
+    options: InvokeOptions = {},
+  ): Promise<StreamingInvokeOutput> {
+    const snapshot = this.#resolve(nameOrArn, options.qualifier);
+    const request = this.#request(snapshot, payload, options);
+    const base = { requestId: request.requestId, executedVersion: snapshot.version };
+    const body = new ChunkQueue();
+    return new Promise<StreamingInvokeOutput>((resolve, reject) => {
+      let started = false;
+      const sink = {
+        start: (contentType: string) => {
+          started = true;
+          resolve({ ...base, statusCode: 200, contentType, body });
+        },
+        chunk: (c: Buffer) => body.push(c),
+        finish: (result: InvokeResult) => {
+          if (result.ok) {
+            body.end();
+            resolve({ ...base, statusCode: 200, contentType: 'application/json', body });
+          } else if (started) {
+            body.fail(new Error(`The invoke failed mid-stream (${result.errorType})`));
+          } else {
+            body.end();
+            resolve({
+              ...base,
+              statusCode: 200,
+              contentType: 'application/json',
+              body,
+              functionError: 'Unhandled',
+              errorType: result.errorType,
+              errorPayload: result.body,
+            });
+          }
+        },
+      };
+      this.#pool.run(snapshot, request, sink, false).then((ran) => {
+        if (ran) return;
+        body.end();
+        resolve({ ...base, statusCode: 429, contentType: 'application/json', body });
+      }, reject);
+    });
   }
 
   /** Queues an Event invoke; resolves with its request ID. */
@@ -357,4 +425,49 @@ async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer 
     if (size <= limit) chunks.push(chunk);
   }
   return size > limit ? null : Buffer.concat(chunks);
+}
+
+/** An async-iterable queue of chunks: pushed as the runtime writes them, read by one consumer. */
+class ChunkQueue implements AsyncIterable<Uint8Array> {
+  readonly #chunks: Buffer[] = [];
+  #done = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#notify();
+  }
+
+  end(): void {
+    this.#done = true;
+    this.#notify();
+  }
+
+  fail(error: Error): void {
+    this.#error = error;
+    this.#done = true;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const chunk = this.#chunks.shift();
+      if (chunk !== undefined) {
+        yield chunk;
+        continue;
+      }
+      if (this.#error) throw this.#error;
+      if (this.#done) return;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+  }
 }

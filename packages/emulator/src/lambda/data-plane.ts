@@ -1,5 +1,10 @@
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from '../invoke/async-invoker.js';
-import { InvokeApi, type InvokeOptions, type InvokeOutput } from '../invoke/invoke-api.js';
+import {
+  InvokeApi,
+  type InvokeOptions,
+  type InvokeOutput,
+  type StreamingInvokeOutput,
+} from '../invoke/invoke-api.js';
 import { LogStore } from '../logs/log-store.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -50,6 +55,15 @@ export interface DataPlaneTuning {
 export interface DataPlane extends LambdaDataPlaneHttp {
   /** A synchronous invoke without HTTP (API Gateway front door, tests). */
   invoke(nameOrArn: string, payload: Uint8Array, options?: InvokeOptions): Promise<InvokeOutput>;
+  /**
+   * A synchronous invoke whose response is streamed (function URLs in RESPONSE_STREAM mode): resolves when the
+   * runtime starts answering; `body` yields chunks as they are written. Optional so that test fakes may omit it.
+   */
+  invokeStreaming?(
+    nameOrArn: string,
+    payload: Uint8Array,
+    options?: InvokeOptions,
+  ): Promise<StreamingInvokeOutput>;
   /** Everything a function logged so far (CloudWatch text: START / output / END / REPORT). */
   readLogs(functionName: string): string;
   /** The log file of a function (`<stateDir>/logs/<name>.log`). */
@@ -84,6 +98,8 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
   return {
     handleInvoke: (req, res, route) => api.handle(req, res, route),
     invoke: (nameOrArn, payload, invokeOptions) => api.invoke(nameOrArn, payload, invokeOptions),
+    invokeStreaming: (nameOrArn, payload, invokeOptions) =>
+      api.invokeStreaming(nameOrArn, payload, invokeOptions),
     invokeAsync: async (nameOrArn, payload, qualifier) => api.invokeAsync(nameOrArn, payload, qualifier),
     retire: (functionName) => pool.retire(functionName),
     readLogs: (functionName) => logs.readLogs(functionName),
