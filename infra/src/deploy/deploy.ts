@@ -305,15 +305,18 @@ async function ensureLayer(run: Run, architecture: string): Promise<LayerOutcome
   }
   log?.(`layer ${stack.layer.name} (${architecture}): publishing ${artifact.size} bytes`);
   const content = await codeSource(run, `${stack.layer.name}-${architecture}`, artifact);
-  const published = await withRetry('PublishLayerVersion', stack.layer.name, retry, () =>
-    lambda.send(
-      new PublishLayerVersionCommand({
-        LayerName: stack.layer.name,
-        Description: layerDescription(stack.layer.nodeVersion, architecture, artifact.codeSha256),
-        Content: content,
-        CompatibleRuntimes: [RUNTIME],
-        CompatibleArchitectures: [architecture as 'x86_64' | 'arm64'],
-      }),
+  const published = await run.progress.wait(
+    `publishing ${stack.layer.name} (${architecture})`,
+    withRetry('PublishLayerVersion', stack.layer.name, retry, () =>
+      lambda.send(
+        new PublishLayerVersionCommand({
+          LayerName: stack.layer.name,
+          Description: layerDescription(stack.layer.nodeVersion, architecture, artifact.codeSha256),
+          Content: content,
+          CompatibleRuntimes: [RUNTIME],
+          CompatibleArchitectures: [architecture as 'x86_64' | 'arm64'],
+        }),
+      ),
     ),
   );
   if (!published.LayerVersionArn)
@@ -453,32 +456,35 @@ async function applyFunction(
   }
 
   const config = desiredConfiguration(desired);
-  const wait = (label: string, work: Promise<unknown>) => run.progress.wait(`${label} ${spec.name}`, work);
+  const wait = <T>(label: string, work: Promise<T>) => run.progress.wait(`${label} ${spec.name}`, work);
   let finalArn = arn;
   for (const step of steps) {
     if (step.kind === 'create') {
       const code = await codeSource(run, spec.name, artifact);
-      const created = await withRetry(
-        'CreateFunction',
-        spec.name,
-        retry,
-        () =>
-          lambda.send(
-            new CreateFunctionCommand({
-              FunctionName: spec.name,
-              Runtime: RUNTIME,
-              Handler: config.handler,
-              Role: config.role,
-              Code: code,
-              Description: config.description,
-              MemorySize: config.memorySize,
-              Timeout: config.timeout,
-              Architectures: [spec.architecture],
-              Layers: [...config.layers],
-              Environment: { Variables: { ...config.environment } },
-            }),
-          ),
-        spec.role,
+      const created = await wait(
+        'creating',
+        withRetry(
+          'CreateFunction',
+          spec.name,
+          retry,
+          () =>
+            lambda.send(
+              new CreateFunctionCommand({
+                FunctionName: spec.name,
+                Runtime: RUNTIME,
+                Handler: config.handler,
+                Role: config.role,
+                Code: code,
+                Description: config.description,
+                MemorySize: config.memorySize,
+                Timeout: config.timeout,
+                Architectures: [spec.architecture],
+                Layers: [...config.layers],
+                Environment: { Variables: { ...config.environment } },
+              }),
+            ),
+          spec.role,
+        ),
       );
       finalArn = created.FunctionArn ?? arn;
       await wait(
@@ -512,13 +518,16 @@ async function applyFunction(
       );
     } else {
       const code = await codeSource(run, spec.name, artifact);
-      await withRetry('UpdateFunctionCode', spec.name, retry, () =>
-        lambda.send(
-          new UpdateFunctionCodeCommand({
-            FunctionName: spec.name,
-            ...code,
-            Architectures: [spec.architecture],
-          }),
+      await wait(
+        'sending the code of',
+        withRetry('UpdateFunctionCode', spec.name, retry, () =>
+          lambda.send(
+            new UpdateFunctionCodeCommand({
+              FunctionName: spec.name,
+              ...code,
+              Architectures: [spec.architecture],
+            }),
+          ),
         ),
       );
       await wait(
