@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
-import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
+import { createHttpApiFrontDoor, type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
 import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +171,27 @@ describe('deploy to the emulator', () => {
     const result = JSON.parse(Buffer.from(out.payload).toString()) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body).text.toLowerCase()).toBe('ok');
+  }, 60_000);
+
+  it('the HTTP API front door, built from the stack as caprice dev does, answers through the deployed function', async () => {
+    const http = stack.triggers.http;
+    if (!http) throw new Error('the stack has no HTTP trigger');
+    const door = await createHttpApiFrontDoor({
+      functionName: http.function,
+      region: stack.region,
+      accountId: stack.account,
+      invoke: async (name, payload) => {
+        const out = await emulator.dataPlane.invoke(name, payload);
+        return { payload: out.payload, ...(out.functionError ? { functionError: out.functionError } : {}) };
+      },
+    }).listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${door.url}/?text=hello`, { signal: AbortSignal.timeout(20_000) });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { text: string }).text.toLowerCase()).toBe('hello');
+    } finally {
+      await door.close();
+    }
   }, 60_000);
 
   it('a second deploy with nothing changed makes no mutating call', async () => {
