@@ -33,7 +33,8 @@ done
  * A streamifyResponse-style handler: posts a streaming /response of type
  * `application/vnd.awslambda.http-integration-response` (JSON prelude, 8 NUL bytes), writes "first", then waits
  * until the file `$OUT/go` exists before writing "second" and ending. The test creates the file only after it has
- * read "first" over HTTP, so the first chunk provably arrives before the last is written.
+ * read "first" over HTTP, so the first chunk provably arrives before the last is written. With `FAIL=1` the
+ * stream ends with error trailers (a mid-stream failure).
  */
 export const STREAMING_BOOTSTRAP = `#!/usr/bin/env node
 const http = require('node:http');
@@ -54,6 +55,7 @@ function handle(id) {
       'Lambda-Runtime-Function-Response-Mode': 'streaming',
       'Transfer-Encoding': 'chunked',
       'Content-Type': 'application/vnd.awslambda.http-integration-response',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
     },
   }, (res) => { res.resume(); res.on('end', next); });
   req.flushHeaders();
@@ -67,6 +69,13 @@ function handle(id) {
     clearInterval(wait);
     fs.rmSync(go);
     req.write('second');
+    if (process.env.FAIL === '1') {
+      const body = JSON.stringify({ errorType: 'Error', errorMessage: 'mid-stream', trace: [] });
+      req.addTrailers({
+        'Lambda-Runtime-Function-Error-Type': 'Error',
+        'Lambda-Runtime-Function-Error-Body': Buffer.from(body).toString('base64'),
+      });
+    }
     setTimeout(() => req.end(), 50);
   }, 10);
 }

@@ -114,6 +114,28 @@ describe('function URL invokes through the data plane', () => {
     expect(text).toBe('firstsecond');
   });
 
+  it('RESPONSE_STREAM: a failure after the first byte cuts the connection, as Lambda does', async () => {
+    const out = path.join(t.stateDir, 'stream-cut');
+    mkdirSync(out, { recursive: true });
+    await createFunction(t.lambda, 'cut', STREAMING_BOOTSTRAP, { OUT: out, FAIL: '1' });
+    await allowPublicUrl(t.lambda, 'cut');
+    const url = await createUrl('cut', { InvokeMode: 'RESPONSE_STREAM' });
+    const res = await fetch(url);
+    expect(res.status).toBe(201);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('first')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended early: ${text}`);
+      text += new TextDecoder().decode(value);
+    }
+    writeFileSync(path.join(out, 'go'), '');
+    const rest = (async () => {
+      for (;;) if ((await reader.read()).done) return 'ended cleanly';
+    })();
+    await expect(rest).rejects.toThrow();
+  });
+
   it('RESPONSE_STREAM with a function that answers buffered still gets the whole body', async () => {
     await createFunction(t.lambda, 'plain', ECHO_BOOTSTRAP);
     await allowPublicUrl(t.lambda, 'plain');
