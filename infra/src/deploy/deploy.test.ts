@@ -1,4 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { defineStack } from '../stack.js';
 import type { Artifact } from './artifacts.js';
@@ -104,6 +105,21 @@ describe('deployStack retries', () => {
       deployStack({ stack, lambda: client, artifacts, only: ['caprice-http-api'], directUploadLimit: 5 }),
     ).rejects.toMatchObject({
       message: expect.stringMatching(/over Lambda's direct-upload limit.*caprice-deploy-/),
+    });
+  });
+
+  it('says the staging bucket is someone else’s when S3 answers 403 (bucket names are global)', async () => {
+    const { client } = fakeLambda((name) => (name === 'ListLayerVersions' ? layerList : notFound()));
+    const forbidden = Object.assign(new Error('Forbidden'), {
+      name: 'Forbidden',
+      $metadata: { httpStatusCode: 403 },
+    });
+    const s3 = { send: async () => Promise.reject(forbidden) } as unknown as S3Client;
+    await expect(
+      deployStack({ stack, lambda: client, s3, artifacts, only: ['caprice-http-api'], directUploadLimit: 5 }),
+    ).rejects.toMatchObject({
+      code: 'INFRA_BUCKET_NOT_OWNED',
+      message: expect.stringMatching(/S3 bucket names are global.*CAPRICE_STAGING_BUCKET/),
     });
   });
 });

@@ -32,9 +32,11 @@ import {
 import type { FunctionSpec, Stack } from '../stack.js';
 import type { Artifact, Artifacts } from './artifacts.js';
 import {
+  BucketNotOwnedError,
   BucketRegionError,
   ConflictRetryExhaustedError,
   DeployError,
+  isForeignBucket,
   RoleNotAssumableError,
 } from './errors.js';
 import {
@@ -188,6 +190,8 @@ async function ensureStagingBucket(run: Run, s3: S3Client): Promise<void> {
       'x-amz-bucket-region'
     ];
     if (region) head = { region };
+    else if (isForeignBucket(error))
+      throw new BucketNotOwnedError(bucket, 'CAPRICE_STAGING_BUCKET', { cause: error });
     else if (!isNotFound(error)) throw error;
   }
   const check = checkBucket(head, stack.region);
@@ -196,19 +200,25 @@ async function ensureStagingBucket(run: Run, s3: S3Client): Promise<void> {
   }
   if (check.kind === 'create') {
     log?.(`staging bucket ${bucket}: creating in ${stack.region}`);
-    await s3.send(
-      new CreateBucketCommand({
-        Bucket: bucket,
-        // us-east-1 is the one region that must not be named.
-        ...(stack.region === 'us-east-1'
-          ? {}
-          : {
-              CreateBucketConfiguration: {
-                LocationConstraint: stack.region as BucketLocationConstraint,
-              },
-            }),
-      }),
-    );
+    await s3
+      .send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          // us-east-1 is the one region that must not be named.
+          ...(stack.region === 'us-east-1'
+            ? {}
+            : {
+                CreateBucketConfiguration: {
+                  LocationConstraint: stack.region as BucketLocationConstraint,
+                },
+              }),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw isForeignBucket(error)
+          ? new BucketNotOwnedError(bucket, 'CAPRICE_STAGING_BUCKET', { cause: error })
+          : error;
+      });
   }
 }
 

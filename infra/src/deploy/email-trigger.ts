@@ -31,7 +31,12 @@ import {
   UpdateReceiptRuleCommand,
 } from '@aws-sdk/client-ses';
 import type { EmailTrigger, Stack } from '../stack.js';
-import { BucketRegionError, UnverifiedIdentityError } from './errors.js';
+import {
+  BucketNotOwnedError,
+  BucketRegionError,
+  isForeignBucket,
+  UnverifiedIdentityError,
+} from './errors.js';
 import { checkBucket } from './plan.js';
 
 export interface EmailTriggerClients {
@@ -229,19 +234,28 @@ export async function deployEmailTrigger(
     if (region && region !== stack.region) {
       throw new BucketRegionError(trigger.bucket, region, stack.region, 'CAPRICE_EMAIL_BUCKET');
     }
+    if (error instanceof BucketRegionError) throw error;
+    if (isForeignBucket(error))
+      throw new BucketNotOwnedError(trigger.bucket, 'CAPRICE_EMAIL_BUCKET', { cause: error });
     if (nameOf(error) !== 'NotFound' && nameOf(error) !== 'NoSuchBucket') throw error;
     bucketExists = false;
     await step('CreateBucket', `bucket ${trigger.bucket} does not exist`, () =>
-      clients.s3.send(
-        new CreateBucketCommand({
-          Bucket: trigger.bucket,
-          ...(stack.region === 'us-east-1'
-            ? {}
-            : {
-                CreateBucketConfiguration: { LocationConstraint: stack.region as BucketLocationConstraint },
-              }),
+      clients.s3
+        .send(
+          new CreateBucketCommand({
+            Bucket: trigger.bucket,
+            ...(stack.region === 'us-east-1'
+              ? {}
+              : {
+                  CreateBucketConfiguration: { LocationConstraint: stack.region as BucketLocationConstraint },
+                }),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw isForeignBucket(error)
+            ? new BucketNotOwnedError(trigger.bucket, 'CAPRICE_EMAIL_BUCKET', { cause: error })
+            : error;
         }),
-      ),
     );
   }
 

@@ -72,3 +72,21 @@ export class UnverifiedIdentityError extends DeployError {
     this.name = 'UnverifiedIdentityError';
   }
 }
+
+/** Bucket names are global: this one exists in another account (or refuses us). */
+export class BucketNotOwnedError extends DeployError {
+  override readonly code = 'INFRA_BUCKET_NOT_OWNED';
+  constructor(bucket: string, variable: string, options?: ErrorOptions) {
+    super(
+      `Bucket ${bucket} exists but is not yours (S3 bucket names are global) or denies access; set ${variable} to a name of your own, e.g. ${bucket}-<account id>`,
+      options,
+    );
+    this.name = 'BucketNotOwnedError';
+  }
+}
+
+/** Whether an S3 error means "the bucket is someone else's" (HeadBucket 403, CreateBucket BucketAlreadyExists). */
+export function isForeignBucket(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'BucketAlreadyExists' || e?.name === 'Forbidden' || e?.$metadata?.httpStatusCode === 403;
+}
