@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CreateFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevStack, startDev } from '../../src/commands/dev.js';
 import { emulatorCommand } from '../../src/commands/emulator.js';
@@ -61,7 +62,7 @@ describe('caprice dev: loopback only, no credentials in logs', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('binds every listener (emulator, SMTP, front door, dashboard, Runtime API, instances) to loopback', async () => {
+  it('binds every listener (emulator, SMTP, front door, dashboard, function URL, Runtime APIs) to loopback', async () => {
     // Warm both functions so that their instances (and their Runtime API ports) exist.
     const [host = '127.0.0.1', port = '0'] = dev.endpoints.smtp.split(':');
     await runDemo(
@@ -73,12 +74,22 @@ describe('caprice dev: loopback only, no credentials in logs', () => {
       },
       (line) => lines.push(line),
     );
+    // A function URL gets a port of its own too.
+    const lambda = new LambdaClient({
+      endpoint: dev.endpoints.emulator,
+      region: dev.stack.region,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const fnUrl = await lambda.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: dev.stack.functions[0]!.name, AuthType: 'NONE' }),
+    );
+    lambda.destroy();
     const pids = [process.pid, ...descendants(process.pid)];
     const open = listeners(pids);
     const ports = [dev.endpoints.emulator, dev.endpoints.api, dev.endpoints.dashboard].map((u) =>
       Number(new URL(u).port),
     );
-    ports.push(Number(port));
+    ports.push(Number(port), Number(new URL(fnUrl.FunctionUrl!).port));
     for (const p of ports)
       expect(
         open.map((l) => l.port),
