@@ -95,7 +95,9 @@ describe('per-app publish scripts', () => {
     );
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/layer caprice-node \(x86_64\): unchanged/);
-    expect(out.stdout).toMatch(/function caprice-http-api: create/);
+    expect(out.stdout).toMatch(
+      /function caprice-http-api: calling CreateFunction \(the function does not exist yet\)/,
+    );
     expect(out.stdout).not.toMatch(/caprice-email-bot/);
     expect(out.stdout).toMatch(/caprice dev` serves the HTTP API front door/);
   }, 120_000);

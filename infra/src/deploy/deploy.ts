@@ -305,7 +305,7 @@ async function ensureLayer(run: Run, architecture: string): Promise<LayerOutcome
   }
   if (options.dryRun) {
     log?.(
-      `layer ${stack.layer.name} (${architecture}): would publish a new version (content ${artifact.codeSha256})${describeSource(run, `${stack.layer.name}-${architecture}`, artifact)}`,
+      `layer ${stack.layer.name} (${architecture}): would call PublishLayerVersion (no version has content ${artifact.codeSha256})${describeSource(run, `${stack.layer.name}-${architecture}`, artifact)}`,
     );
     return {
       architecture,
@@ -313,7 +313,7 @@ async function ensureLayer(run: Run, architecture: string): Promise<LayerOutcome
       published: true,
     };
   }
-  log?.(`layer ${stack.layer.name} (${architecture}): publishing ${artifact.size} bytes`);
+  log?.(`layer ${stack.layer.name} (${architecture}): calling PublishLayerVersion (${artifact.size} bytes)`);
   const content = await codeSource(run, `${stack.layer.name}-${architecture}`, artifact);
   const published = await run.progress.wait(
     `publishing ${stack.layer.name} (${architecture})`,
@@ -388,11 +388,11 @@ async function applyVersioning(
   const current = exists && spec.alias ? await aliasVersion(lambda, spec.name, spec.alias) : undefined;
   const plan = planVersion(desired, latestChanged, newest, current);
   if (!plan) return undefined;
-  const verb = dryRun ? 'would ' : '';
-  if (plan.publish) log?.(`function ${spec.name}: ${verb}publish a version (${plan.reason})`);
+  const verb = dryRun ? 'would call' : 'calling';
+  if (plan.publish) log?.(`function ${spec.name}: ${verb} PublishVersion (${plan.reason})`);
   if (plan.alias) {
     log?.(
-      `function ${spec.name}: ${verb}${plan.alias.kind} alias ${plan.alias.name} → ${plan.version}${plan.alias.from ? ` (was ${plan.alias.from})` : ''}`,
+      `function ${spec.name}: ${verb} ${plan.alias.kind === 'create' ? 'CreateAlias' : 'UpdateAlias'} (${plan.alias.name} → ${plan.version}${plan.alias.from ? `, was ${plan.alias.from}` : ''})`,
     );
   }
   if (dryRun) return plan;
@@ -426,6 +426,13 @@ async function applyVersioning(
   return { ...plan, ...(version ? { version } : {}), ...(aliasArn ? { aliasArn } : {}) };
 }
 
+/** The Lambda API call behind each planned step, for the printed plan. */
+const STEP_CALLS: Record<FunctionStep['kind'], string> = {
+  create: 'CreateFunction',
+  updateConfiguration: 'UpdateFunctionConfiguration',
+  updateCode: 'UpdateFunctionCode',
+};
+
 function waiter(run: Run) {
   return {
     client: run.options.lambda,
@@ -451,7 +458,9 @@ async function applyFunction(
   if (steps.length === 0) log?.(`function ${spec.name}: unchanged`);
   for (const step of steps) {
     const source = step.kind === 'updateConfiguration' ? '' : via;
-    log?.(`function ${spec.name}: ${options.dryRun ? 'would ' : ''}${step.kind} (${step.reason})${source}`);
+    log?.(
+      `function ${spec.name}: ${options.dryRun ? 'would call' : 'calling'} ${STEP_CALLS[step.kind]} (${step.reason})${source}`,
+    );
   }
   const uploadedTo = via ? via.replace(/^ via /, '') : undefined;
   if (options.dryRun || steps.length === 0) {
