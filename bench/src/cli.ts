@@ -3,11 +3,13 @@
  * results/<name>.json (+ SVG charts) and re-renders results/latest.md from every stored result.
  * Exits non-zero only when a bench could not run — never because a figure is slow.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCHES } from './benches/index.js';
+import { BenchError } from './errors.js';
 import { ROOT } from './lib/workspace.js';
 import { describeMachine } from './machine.js';
 import { goalsTable, renderReport, replaceHeadline } from './report.js';
@@ -51,7 +53,7 @@ for (const bench of selected) {
       bench.run({ root: ROOT, tmp, quick, log: (line) => console.log(`  ${line}`) }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`gave up after ${bench.budgetSeconds * 3} s (3× its budget)`)),
+          () => reject(new BenchError(`gave up after ${bench.budgetSeconds * 3} s (3× its budget)`)),
           bench.budgetSeconds * 3000,
         );
       }),

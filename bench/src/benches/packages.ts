@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { BenchError, BenchOutputError } from '../errors.js';
 import { fmt, ratio } from '../format.js';
 import {
   type CapitalizeRow,
@@ -38,7 +39,7 @@ function runPackageBench(dir: string, nodeBinDir: string): Promise<string> {
       if (code === 0) resolve(out);
       else
         reject(
-          new Error(
+          new BenchError(
             `\`pnpm run bench\` in ${dir} exited ${code}: ${err.trim().split('\n').slice(-3).join(' ')}`,
           ),
         );
@@ -69,11 +70,10 @@ export const packagesBench: Bench = {
       const capOut = await runPackageBench('packages/capitalize', join(layer.dir, 'bin'));
       nodeSeen = /node (v[\d.]+)/.exec(capOut)?.[1] ?? nodeSeen;
       const c = parseCapitalizeOutput(capOut);
-      const m = parseMimeOutput(await runPackageBench('packages/mime', join(layer.dir, 'bin')));
-      if (c.length === 0 || m.length === 0)
-        throw new Error(
-          'could not find the result tables in the capitalize/mime bench output; did their format change?',
-        );
+      const mimeOut = await runPackageBench('packages/mime', join(layer.dir, 'bin'));
+      const m = parseMimeOutput(mimeOut);
+      if (c.length === 0) throw new BenchOutputError('packages/capitalize', capOut);
+      if (m.length === 0) throw new BenchOutputError('packages/mime', mimeOut);
       cap.push(c);
       mime.push(m);
       log(

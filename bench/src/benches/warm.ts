@@ -3,10 +3,12 @@
  * layer, AWS's aws-lambda-ric, and the raw floor (hand-written HTTP/1.1 on one kept-alive socket) — all on the
  * layer's Node binary, invoked in a closed loop through the data plane. Rounds interleave the three.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { format } from 'node:util';
+import { BenchError } from '../errors.js';
 import { fmt, ratio } from '../format.js';
 import {
   type BenchEmulator,
@@ -38,7 +40,7 @@ async function loop(env: BenchEmulator, name: string, warmup: number, count: num
   for (let i = 0; i < warmup; i++) {
     const out = await env.dataPlane.invoke(name, payload);
     if (out.statusCode !== 200 || out.functionError) {
-      throw new Error(
+      throw new BenchError(
         `warm-up invoke of ${name} failed: ${out.statusCode} ${out.errorType ?? ''} ${out.payload.toString()}`,
       );
     }

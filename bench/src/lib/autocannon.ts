@@ -1,7 +1,9 @@
 /** Runs the `autocannon` CLI (a separate process, so the load generator is not inside the server's event loop). */
+
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { BenchError } from '../errors.js';
 
 export interface LoadResult {
   readonly requestsPerSec: number;
@@ -51,7 +53,7 @@ export function autocannon(url: string, connections: number, seconds: number): P
           total: r.requests.total,
         });
       } catch {
-        reject(new Error(`autocannon exited ${code} without a JSON result: ${err.trim().slice(-300)}`));
+        reject(new BenchError(`autocannon exited ${code} without a JSON result: ${err.trim().slice(-300)}`));
       }
     });
   });

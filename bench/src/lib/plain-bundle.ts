@@ -2,10 +2,12 @@
  * The anchor of issue 11 §2/§4: a plain esbuild bundle of the email bot's own source, built the way perf.md §4 did
  * (`--bundle --platform=node --format=esm --minify --target=node22`, no source map, nothing trimmed or lazy).
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { BenchError } from '../errors.js';
 import { paths } from './workspace.js';
 
 export interface PlainBundle {
@@ -32,7 +34,7 @@ export async function buildPlainEmailBundle(dir: string): Promise<PlainBundle> {
     logLevel: 'silent',
   });
   const out = result.outputFiles[0];
-  if (!out) throw new Error('esbuild produced no output for the plain email-bot bundle');
+  if (!out) throw new BenchError('esbuild produced no output for the plain email-bot bundle');
   await writeFile(file, out.contents);
   return {
     file,

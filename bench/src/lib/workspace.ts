@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractZip } from '@caprice/emulator';
+import { MissingArtifactError } from '../errors.js';
 
 /** The workspace root (bench/ is one level down). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,7 +26,7 @@ export const paths = {
 
 /** Fails with the command that builds a missing artifact. */
 export function requireArtifact(path: string, build: string): void {
-  if (!existsSync(path)) throw new Error(`${path} is missing; build it first with \`${build}\``);
+  if (!existsSync(path)) throw new MissingArtifactError(path, build);
 }
 
 /** The entry of AWS's Node runtime interface client, from tests/ric-peer (built there with its native addon). */

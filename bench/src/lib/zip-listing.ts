@@ -1,4 +1,5 @@
 /** Reads a zip's central directory (no extraction): name, compressed and uncompressed size of each entry. */
+import { BenchError } from '../errors.js';
 
 export interface ZipEntrySize {
   readonly name: string;
@@ -18,12 +19,13 @@ export function listZip(zip: Buffer): ZipEntrySize[] {
       break;
     }
   }
-  if (eocd < 0) throw new Error(`not a zip: no end-of-central-directory record in ${zip.length} bytes`);
+  if (eocd < 0) throw new BenchError(`not a zip: no end-of-central-directory record in ${zip.length} bytes`);
   const count = zip.readUInt16LE(eocd + 10);
   let at = zip.readUInt32LE(eocd + 16);
   const out: ZipEntrySize[] = [];
   for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(at) !== CENTRAL) throw new Error(`not a zip: bad central directory entry at ${at}`);
+    if (zip.readUInt32LE(at) !== CENTRAL)
+      throw new BenchError(`not a zip: bad central directory entry at ${at}`);
     const compressed = zip.readUInt32LE(at + 20);
     const uncompressed = zip.readUInt32LE(at + 24);
     const nameLength = zip.readUInt16LE(at + 28);
