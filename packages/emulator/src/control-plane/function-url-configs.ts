@@ -345,7 +345,14 @@ export class FunctionUrlConfigs {
 
   async #serve(open: OpenUrl, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { record } = open;
-    const allowed = record.authType === 'AWS_IAM' ? isSigned(req) : publicUrlAllowed(this.#policy(open));
+    // Browsers never sign or authorise a CORS preflight: with Cors configured, the front door answers it.
+    const preflight =
+      record.cors !== undefined &&
+      req.method === 'OPTIONS' &&
+      req.headers.origin !== undefined &&
+      req.headers['access-control-request-method'] !== undefined;
+    const allowed =
+      preflight || (record.authType === 'AWS_IAM' ? isSigned(req) : publicUrlAllowed(this.#policy(open)));
     if (!allowed) {
       req.resume();
       res.writeHead(403, {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import {
   CreateAliasCommand,
@@ -207,6 +208,33 @@ describe('function URLs on disk', () => {
       ).toMatchObject({ name: 'ResourceNotFoundException' });
     } finally {
       await second.close();
+    }
+  });
+
+  it('move to a free port when their old one is taken at start', async () => {
+    const first = await startUrlEmulator({ keepState: true });
+    let url: string;
+    try {
+      await createFunction(first.lambda, 'moved', ECHO_BOOTSTRAP);
+      await allowPublicUrl(first.lambda, 'moved');
+      url = (
+        await first.lambda.send(
+          new CreateFunctionUrlConfigCommand({ FunctionName: 'moved', AuthType: 'NONE' }),
+        )
+      ).FunctionUrl!;
+    } finally {
+      await first.close();
+    }
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(new URL(url).port), '127.0.0.1', resolve));
+    const second = await startUrlEmulator({ stateDir: first.stateDir });
+    try {
+      const got = await second.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'moved' }));
+      expect(got.FunctionUrl).not.toBe(url);
+      expect((await fetch(got.FunctionUrl!)).status).toBe(200);
+    } finally {
+      await second.close();
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   });
 });

@@ -73,6 +73,36 @@ describe('function URL access', () => {
   });
 });
 
+describe('function URL CORS from CreateFunctionUrlConfig', () => {
+  it('answers preflights itself (even before any policy) and decorates responses', async () => {
+    await createFunction(t.lambda, 'cors', ECHO_BOOTSTRAP);
+    const out = await t.lambda.send(
+      new CreateFunctionUrlConfigCommand({
+        FunctionName: 'cors',
+        AuthType: 'NONE',
+        Cors: { AllowOrigins: ['https://app.example.com'], AllowMethods: ['POST'], MaxAge: 60 },
+      }),
+    );
+    const url = out.FunctionUrl!;
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+    expect((await fetch(url, { headers: { origin: 'https://app.example.com' } })).status).toBe(403);
+    await allowPublicUrl(t.lambda, 'cors');
+    const res = await fetch(url, {
+      method: 'POST',
+      body: '{}',
+      headers: { origin: 'https://app.example.com' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+  });
+});
+
 describe('function URL invokes through the data plane', () => {
   it('BUFFERED: a function error becomes 502, as on AWS', async () => {
     await createFunction(t.lambda, 'failing', FAILING_BOOTSTRAP);
