@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import {
   CreateAliasCommand,
+  CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   DeleteFunctionCommand,
   DeleteFunctionUrlConfigCommand,
@@ -10,14 +11,17 @@ import {
   ListFunctionUrlConfigsCommand,
   PublishVersionCommand,
   UpdateFunctionUrlConfigCommand,
+  waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOOTSTRAP_ZIP, ROLE, startTestEmulator } from '../control-plane/helpers.js';
 import {
   allowPublicUrl,
   createFunction,
   ECHO_BOOTSTRAP,
   startUrlEmulator,
   type UrlTestEmulator,
+  WAIT,
 } from './helpers.js';
 
 const URL_SHAPE = /^http:\/\/127\.0\.0\.1:\d+\/$/;
@@ -235,6 +239,38 @@ describe('function URLs on disk', () => {
     } finally {
       await second.close();
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});
+
+describe('function URLs over a data plane without streaming', () => {
+  it('serve RESPONSE_STREAM from the buffered invoke (test fakes need no invokeStreaming)', async () => {
+    const t = await startTestEmulator();
+    try {
+      await t.lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'fake',
+          Runtime: 'provided.al2023',
+          Handler: 'h',
+          Role: ROLE,
+          Code: { ZipFile: await BOOTSTRAP_ZIP() },
+        }),
+      );
+      await waitUntilFunctionActiveV2({ client: t.lambda, ...WAIT }, { FunctionName: 'fake' });
+      await allowPublicUrl(t.lambda, 'fake');
+      const { FunctionUrl } = await t.lambda.send(
+        new CreateFunctionUrlConfigCommand({
+          FunctionName: 'fake',
+          AuthType: 'NONE',
+          InvokeMode: 'RESPONSE_STREAM',
+        }),
+      );
+      const res = await fetch(FunctionUrl!);
+      expect(res.status).toBe(200);
+      // The fake answers with the snapshot it resolved.
+      expect(await res.json()).toMatchObject({ functionName: 'fake', version: '$LATEST' });
+    } finally {
+      await t.close();
     }
   });
 });
