@@ -89,9 +89,11 @@ export class FunctionUrlConfigs {
       this.#files.set(file.functionName, file);
       let moved = false;
       for (const [key, record] of Object.entries(file.urls)) {
-        const port = await this.#listen(file.functionName, key, record, record.port).catch(() =>
-          this.#listen(file.functionName, key, record, 0),
+        const open = await this.#listen(file.functionName, record, record.port).catch(() =>
+          this.#listen(file.functionName, record, 0),
         );
+        this.#open.set(openKey(file.functionName, key), open);
+        const port = portOf(open);
         if (port !== record.port) {
           console.error(
             `[function-url] ${file.functionName}${key ? `:${key}` : ''}: port ${record.port} is taken, now ${port}`,
@@ -136,15 +138,18 @@ export class FunctionUrlConfigs {
       urlId: randomBytes(20).toString('hex').slice(0, 32),
       port: 0,
     };
-    record.port = await this.#listen(name, key, record, 0);
-    // Another request may have created it, or deleted the function, while the port was opening.
+    const open = await this.#listen(name, record, 0);
+    // Another request may have created it, deleted the function or closed the emulator while the port opened.
     try {
+      if (this.#closed) throw shuttingDown();
       exists();
       this.#functionArn(name, qualifier);
     } catch (err) {
-      await this.#closeOne(name, key, record);
+      await closeServer(open.server);
       throw err;
     }
+    record.port = portOf(open);
+    this.#open.set(openKey(name, key), open);
     const file = this.#files.get(name) ?? { functionName: name, urls: {} };
     file.urls[key] = record;
     this.#files.set(name, file);
@@ -313,9 +318,9 @@ export class FunctionUrlConfigs {
     writeJsonFile(this.#fileOf(file.functionName), file);
   }
 
-  /** Starts the URL's own server; resolves with its port. */
-  async #listen(name: string, key: string, record: FunctionUrlRecord, port: number): Promise<number> {
-    if (this.#closed) throw new AwsServiceError(503, 'ServiceException', 'The emulator is shutting down.');
+  /** Starts the URL's own server (the caller registers it in #open). */
+  async #listen(name: string, record: FunctionUrlRecord, port: number): Promise<OpenUrl> {
+    if (this.#closed) throw shuttingDown();
     const open: OpenUrl = {
       functionName: name,
       record,
@@ -331,8 +336,7 @@ export class FunctionUrlConfigs {
         resolve();
       });
     });
-    this.#open.set(openKey(name, key), open);
-    return (open.server.address() as AddressInfo).port;
+    return open;
   }
 
   async #closeOne(name: string, key: string, record: FunctionUrlRecord): Promise<void> {
@@ -406,6 +410,14 @@ export class FunctionUrlConfigs {
       ...(this.#o.onIntegrationError ? { onIntegrationError: this.#o.onIntegrationError } : {}),
     });
   }
+}
+
+function portOf(open: OpenUrl): number {
+  return (open.server.address() as AddressInfo).port;
+}
+
+function shuttingDown(): AwsServiceError {
+  return new AwsServiceError(503, 'ServiceException', 'The emulator is shutting down.');
 }
 
 function openKey(name: string, key: string): string {

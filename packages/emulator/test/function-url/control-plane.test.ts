@@ -155,6 +155,19 @@ describe('function URL configs through the Lambda API', () => {
     ).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
+  it('lets exactly one of two concurrent creates win, leaving one open port', async () => {
+    await createFunction(t.lambda, 'race', ECHO_BOOTSTRAP);
+    const send = () =>
+      t.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'race', AuthType: 'NONE' }));
+    const results = await Promise.allSettled([send(), send()]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((lost.reason as Error).name).toBe('ResourceConflictException');
+    expect(t.emulator.functionUrls?.urls().filter((u) => u.functionName === 'race')).toHaveLength(1);
+    await t.lambda.send(new DeleteFunctionUrlConfigCommand({ FunctionName: 'race' }));
+    expect(t.emulator.functionUrls?.urls().filter((u) => u.functionName === 'race')).toHaveLength(0);
+  });
+
   it('gives an alias its own URL, invoked with the alias and its policy', async () => {
     await t.lambda.send(new PublishVersionCommand({ FunctionName: 'urls' }));
     await t.lambda.send(new CreateAliasCommand({ FunctionName: 'urls', Name: 'live', FunctionVersion: '1' }));
