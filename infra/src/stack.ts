@@ -92,6 +92,8 @@ function intFrom(env: Env, key: string, fallback: number): number {
  * The default stack, with overrides from the environment (`CAPRICE_REGION`, `CAPRICE_ACCOUNT`, `CAPRICE_ROLE_ARN`,
  * `CAPRICE_BOT_DOMAIN`, `CAPRICE_EMAIL_BUCKET`, `CAPRICE_NODE_VERSION`, `CAPRICE_ARCH`, `CAPRICE_STAGING_BUCKET`,
  * `CAPRICE_PUBLISH=1` (publish versions), `CAPRICE_ALIAS` (alias moved to each new version, implies publishing),
+ * `CAPRICE_HTTP_API=0` (no API Gateway HTTP API), `CAPRICE_FUNCTION_URL=1` (a function URL), `CAPRICE_CORS_ORIGINS`
+ * (comma-separated; none by default),
  * `CAPRICE_<FUNCTION>_MEMORY` / `_TIMEOUT` with the function name upper-cased and `-` as `_`).
  */
 export function defineStack(env: Env = process.env): Stack {
@@ -141,7 +143,15 @@ export function defineStack(env: Env = process.env): Stack {
       }),
     ],
     triggers: {
-      http: { function: 'caprice-http-api', httpApi: true, functionUrl: false, corsOrigins: [] },
+      http: {
+        function: 'caprice-http-api',
+        httpApi: env.CAPRICE_HTTP_API !== '0',
+        functionUrl: env.CAPRICE_FUNCTION_URL === '1',
+        corsOrigins: (env.CAPRICE_CORS_ORIGINS ?? '')
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      },
       email: {
         function: 'caprice-email-bot',
         domain,
@@ -196,6 +206,15 @@ export function validateStack(stack: Stack): void {
     if (!ROLE.test(f.role)) fail(`${f.name}.role`, f.role, 'an IAM role ARN (CAPRICE_ROLE_ARN)');
     const envSize = Object.entries(f.environment).reduce((n, [k, v]) => n + k.length + v.length, 0);
     if (envSize > 4096) fail(`${f.name}.environment size`, envSize, 'at most 4 KB in total');
+  }
+  for (const origin of stack.triggers.http?.corsOrigins ?? []) {
+    if (!/^(\*|https?:\/\/[^/\s]+)$/.test(origin)) {
+      fail(
+        'triggers.http.corsOrigins',
+        origin,
+        'an origin such as https://example.com, or * (CAPRICE_CORS_ORIGINS)',
+      );
+    }
   }
   for (const [kind, trigger] of Object.entries(stack.triggers)) {
     if (trigger && !names.has(trigger.function))

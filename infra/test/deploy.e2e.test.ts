@@ -344,6 +344,39 @@ describe('deploy to the emulator', () => {
     ]);
   }, 60_000);
 
+  it('a function URL from the stack is created on the emulator through the same code path as AWS, and answers', async () => {
+    const env = { CAPRICE_FUNCTION_URL: '1', CAPRICE_HTTP_API: '0' };
+    const first = await deployCommand({
+      root: ROOT,
+      endpoint: emulator.url,
+      build: false,
+      json: true,
+      env,
+      print: () => {},
+    });
+    expect(first.http.map((s) => ('permission' in s ? `${s.call}:${s.permission}` : s.call))).toEqual([
+      'CreateFunctionUrlConfig',
+      'AddPermission:functionUrl',
+      'AddPermission:functionUrlInvoke',
+    ]);
+    const url = first.endpoints.find((e) => e.startsWith('http'));
+    expect(url).toBeDefined();
+    const res = await fetch(new URL('/?text=via-url', url), { signal: AbortSignal.timeout(20_000) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { text: string }).text.toLowerCase()).toBe('via-url');
+
+    const again = await deployCommand({
+      root: ROOT,
+      endpoint: emulator.url,
+      build: false,
+      json: true,
+      env,
+      print: () => {},
+    });
+    expect(again.http).toEqual([]);
+    expect(again.endpoints).toContain(url);
+  }, 60_000);
+
   it('says what to do when nothing answers at the endpoint', async () => {
     await expect(
       deployCommand({ root: ROOT, endpoint: 'http://127.0.0.1:9', build: false, env: {}, print: () => {} }),

@@ -84,18 +84,19 @@ export async function deployCommand(options: DeployCommandOptions): Promise<Depl
     const httpTrigger = stack.triggers.http;
     const httpFn = result.functions.find((f) => f.name === httpTrigger?.function);
     if (httpTrigger && httpFn) {
-      if (local) {
-        // The emulator has no API Gateway / function-URL control plane; `caprice dev` serves the front door.
+      if (local && httpTrigger.httpApi) {
+        // The emulator has no API Gateway control plane; `caprice dev` serves the HTTP API front door.
         progress(
           `http trigger: on the emulator, \`caprice dev\` serves the HTTP API front door for ${httpFn.name} (${LOCAL_FRONT_DOOR} by default)`,
         );
         endpoints.push(`${LOCAL_FRONT_DOOR} (caprice dev)`);
-      } else {
+      }
+      if (!local || httpTrigger.functionUrl) {
         const out = await deployHttpTrigger(
           stack,
           httpFn.arn,
           { lambda: clients.lambda, apigw: clients.apigw },
-          { dryRun, log: progress },
+          { dryRun, log: progress, skipHttpApi: local },
         );
         http = out.steps;
         endpoints.push(...out.endpoints);

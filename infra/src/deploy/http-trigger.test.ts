@@ -88,3 +88,31 @@ describe('planHttpTrigger: function URL', () => {
     expect(corsFor(urlOnly)).toBeUndefined();
   });
 });
+
+describe('the HTTP trigger in the stack', () => {
+  it('is an HTTP API without CORS by default; the environment adds a function URL and origins', () => {
+    expect(defineStack({}).triggers.http).toEqual({
+      function: 'caprice-http-api',
+      httpApi: true,
+      functionUrl: false,
+      corsOrigins: [],
+    });
+    expect(
+      defineStack({
+        CAPRICE_HTTP_API: '0',
+        CAPRICE_FUNCTION_URL: '1',
+        CAPRICE_CORS_ORIGINS: 'https://a.example, https://b.example',
+      }).triggers.http,
+    ).toMatchObject({
+      httpApi: false,
+      functionUrl: true,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  it('refuses an origin that is not one', () => {
+    expect(() => defineStack({ CAPRICE_CORS_ORIGINS: 'example.com/path' })).toThrow(
+      /corsOrigins is "example.com\/path"; expected an origin such as https:\/\/example.com/,
+    );
+  });
+});

@@ -1,9 +1,9 @@
 /**
- * The HTTP front door on AWS: an API Gateway HTTP API made by quick create (Lambda proxy integration, `$default`
- * route and auto-deployed stage in one CreateApi call) and/or a function URL, each with the Lambda permission it
- * needs. The emulator has no API Gateway or function-URL control plane — locally, `caprice dev` serves the front
- * door from the stack — so this module only runs against AWS; the pure planner below carries every rule and is
- * unit-tested.
+ * The HTTP front door: an API Gateway HTTP API made by quick create (Lambda proxy integration, `$default` route and
+ * auto-deployed stage in one CreateApi call) and/or a function URL, each with the Lambda permission it needs. The
+ * emulator has function URLs but no API Gateway control plane (locally, `caprice dev` serves the HTTP API front
+ * door from the stack), so the HTTP API half runs only against AWS; the pure planner below carries every rule and
+ * is unit-tested, and the function-URL half is also tested against the emulator.
  */
 import {
   type ApiGatewayV2Client,
@@ -219,10 +219,16 @@ export async function deployHttpTrigger(
   stack: Stack,
   functionArn: string,
   clients: { lambda: LambdaClient; apigw: ApiGatewayV2Client },
-  options: { readonly dryRun?: boolean; readonly log?: (line: string) => void } = {},
+  options: {
+    readonly dryRun?: boolean;
+    readonly log?: (line: string) => void;
+    /** Leave the HTTP API out (the emulator has no API Gateway control plane); the function URL still applies. */
+    readonly skipHttpApi?: boolean;
+  } = {},
 ): Promise<HttpTriggerResult> {
-  const trigger = stack.triggers.http;
-  if (!trigger) return { steps: [], endpoints: [] };
+  const configured = stack.triggers.http;
+  if (!configured) return { steps: [], endpoints: [] };
+  const trigger = options.skipHttpApi ? { ...configured, httpApi: false } : configured;
   const state = await readState(trigger, clients);
   const steps = planHttpTrigger(trigger, functionArn, state);
   for (const step of steps) {
