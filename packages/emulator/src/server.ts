@@ -141,6 +141,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Bound late: the S3 service comes from an extension, made after the control plane.
     readS3Object: async (bucket, key) => readS3Object?.(bucket, key),
     onFunctionDeleted: (name) => functionUrls?.functionDeleted(name),
+    onAliasDeleted: (name, alias) => functionUrls?.aliasDeleted(name, alias),
   });
 
   const adminRoutes: AdminRoute[] = [];

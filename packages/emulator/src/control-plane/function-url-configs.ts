@@ -227,6 +227,21 @@ export class FunctionUrlConfigs {
     for (const [key, record] of Object.entries(file.urls)) void this.#closeOne(functionName, key, record);
   }
 
+  /** DeleteAlias removed an alias: its URL goes too. */
+  aliasDeleted(functionName: string, aliasName: string): void {
+    const file = this.#files.get(functionName);
+    const record = file?.urls[aliasName];
+    if (!file || !record) return;
+    delete file.urls[aliasName];
+    if (Object.keys(file.urls).length === 0) {
+      this.#files.delete(functionName);
+      removeFile(this.#fileOf(functionName));
+    } else {
+      this.#save(file);
+    }
+    void this.#closeOne(functionName, aliasName, record);
+  }
+
   /** The URLs being served (dashboards, tests): `{ functionName, qualifier?, url }`. */
   urls(): { functionName: string; qualifier?: string; url: string }[] {
     return [...this.#open.values()].map((o) => ({

@@ -70,6 +70,8 @@ export interface LambdaControlPlaneOptions {
   readonly readS3Object?: (bucket: string, key: string) => Promise<S3CodeObject | undefined>;
   /** Called after DeleteFunction removed a whole function (its function URLs go with it). */
   readonly onFunctionDeleted?: (functionName: string) => void;
+  /** Called after DeleteAlias removed an alias (its function URL goes with it). */
+  readonly onAliasDeleted?: (functionName: string, aliasName: string) => void;
 }
 
 /** An object read for an S3 code location, or why it could not be. */
@@ -535,6 +537,7 @@ export class LambdaControlPlane implements FunctionResolver {
     delete record.aliases[aliasName];
     delete record.policies[aliasName];
     this.#o.store.saveFunction(record);
+    this.#o.onAliasDeleted?.(record.name, aliasName);
   }
 
   // ---------------------------------------------------------------- policy

@@ -5,6 +5,7 @@ import {
   CreateAliasCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
+  DeleteAliasCommand,
   DeleteFunctionCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
@@ -184,6 +185,11 @@ describe('function URL configs through the Lambda API', () => {
     expect(((await res.json()) as { rawPath: string }).rawPath).toBe('/hello');
     const listed = await t.lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'urls' }));
     expect(listed.FunctionUrlConfigs?.map((c) => c.FunctionArn)).toEqual([`${arn}:live`]);
+    // The URL belongs to the alias: DeleteAlias takes it away.
+    await t.lambda.send(new DeleteAliasCommand({ FunctionName: 'urls', Name: 'live' }));
+    await expect(fetch(created.FunctionUrl!)).rejects.toThrow();
+    const after = await t.lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: 'urls' }));
+    expect(after.FunctionUrlConfigs).toEqual([]);
   });
 });
 
