@@ -8,7 +8,7 @@ import {
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { type DataPlane, type Emulator, type EmulatorOptions, startEmulator } from '@caprice/emulator';
-import { paths, ricEntry, type StagedLayer } from './workspace.js';
+import { paths, ricAvailable, ricEntry, type StagedLayer } from './workspace.js';
 import { buildZip } from './zip-build.js';
 
 export const TRIVIAL_HANDLER = 'export const handler = async (event) => ({ ok: true, id: event.id });\n';
@@ -45,9 +45,10 @@ export interface FunctionSpec {
 
 /** Bootstrap layers for AWS's RIC and for the raw floor, both on the layer's own Node binary. */
 export async function contenderLayers(layer: StagedLayer): Promise<Record<'ric' | 'floor', Buffer>> {
+  const ric = ricAvailable() ? ricEntry() : '/aws-lambda-ric-is-not-installed';
   return {
     ric: await buildZip({
-      bootstrap: { text: `#!/bin/sh\nexec "${layer.nodeBinary}" "${ricEntry()}" "$_HANDLER"\n`, mode: 0o755 },
+      bootstrap: { text: `#!/bin/sh\nexec "${layer.nodeBinary}" "${ric}" "$_HANDLER"\n`, mode: 0o755 },
     }),
     floor: await buildZip({
       bootstrap: { text: `#!/bin/sh\nexec "${layer.nodeBinary}" "${paths.floorClient}"\n`, mode: 0o755 },

@@ -36,6 +36,20 @@ export function ricEntry(): string {
   return join(dirname(ricPkg), 'bin', 'index.mjs');
 }
 
+/**
+ * Whether aws-lambda-ric is installed with its native addon (built by `pnpm install` in tests/ric-peer, which needs
+ * a C++ toolchain); without it (or with `CAPRICE_BENCH_NO_RIC=1`) the benches report @caprice/runtime against the
+ * floor only.
+ */
+export function ricAvailable(): boolean {
+  if (process.env.CAPRICE_BENCH_NO_RIC === '1') return false;
+  try {
+    return existsSync(join(dirname(ricEntry()), '..', 'dist', 'rapid-client.node'));
+  } catch {
+    return false;
+  }
+}
+
 export interface StagedLayer {
   readonly dir: string;
   readonly nodeBinary: string;
