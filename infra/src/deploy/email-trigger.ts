@@ -7,7 +7,7 @@
  * Design choice: the receipt rule has only an S3 action and the function is triggered by the bucket notification
  * (deploy.md §3: the SES Lambda action event carries no body). One trigger per message means one invoke per message.
  */
-import { AddPermissionCommand, GetPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { GetPolicyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
   type BucketLocationConstraint,
   CreateBucketCommand,
@@ -37,6 +37,7 @@ import {
   isForeignBucket,
   UnverifiedIdentityError,
 } from './errors.js';
+import { addPermissionOnce } from './permissions.js';
 import { checkBucket } from './plan.js';
 
 export interface EmailTriggerClients {
@@ -278,23 +279,16 @@ export async function deployEmailTrigger(
   })();
   const permit = async (statementId: string, principal: string, sourceArn: string) => {
     if (sids.has(statementId)) return;
-    await step('AddPermission', `${principal} may not invoke ${trigger.function} yet`, async () => {
-      try {
-        await clients.lambda.send(
-          new AddPermissionCommand({
-            FunctionName: trigger.function,
-            StatementId: statementId,
-            Action: 'lambda:InvokeFunction',
-            Principal: principal,
-            SourceArn: sourceArn,
-            SourceAccount: stack.account,
-          }),
-        );
-      } catch (error) {
-        // A statement with this id already exists: another deploy got there first, which is what we wanted.
-        if (nameOf(error) !== 'ResourceConflictException') throw error;
-      }
-    });
+    await step('AddPermission', `${principal} may not invoke ${trigger.function} yet`, () =>
+      addPermissionOnce(clients.lambda, {
+        FunctionName: trigger.function,
+        StatementId: statementId,
+        Action: 'lambda:InvokeFunction',
+        Principal: principal,
+        SourceArn: sourceArn,
+        SourceAccount: stack.account,
+      }),
+    );
   };
   await permit(s3StatementId(trigger.bucket), 's3.amazonaws.com', `arn:aws:s3:::${trigger.bucket}`);
   if (trigger.lambdaAction) {

@@ -14,7 +14,6 @@ import {
   UpdateApiCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import {
-  AddPermissionCommand,
   type AddPermissionCommandInput,
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
@@ -23,6 +22,7 @@ import {
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
 import type { HttpTrigger, Stack } from '../stack.js';
+import { addPermissionOnce } from './permissions.js';
 
 /** The deployed HTTP API this stack owns (found by name). */
 export interface DeployedHttpApi {
@@ -279,13 +279,10 @@ export async function deployHttpTrigger(
         break;
       }
       case 'AddPermission':
-        try {
-          await clients.lambda.send(
-            new AddPermissionCommand(permissionInput(step.permission, stack, trigger.function, apiId ?? '')),
-          );
-        } catch (error) {
-          if (nameOf(error) !== 'ResourceConflictException') throw error;
-        }
+        await addPermissionOnce(
+          clients.lambda,
+          permissionInput(step.permission, stack, trigger.function, apiId ?? ''),
+        );
         break;
     }
   }
