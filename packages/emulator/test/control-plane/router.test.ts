@@ -56,7 +56,10 @@ describe('emulator router', () => {
   it('answers the health check', async () => {
     const res = await call(t.emulator.url, 'GET', '/_caprice/health');
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: 'ok',
+      services: { lambda: { functions: expect.any(Number) } },
+    });
   });
 
   it('routes by the SigV4 credential scope service and passes its region', async () => {
