@@ -241,30 +241,38 @@ async function codeSource(run: Run, owner: string, artifact: Artifact): Promise<
     if (!isNotFound(error)) throw error;
   }
   log?.(`  uploading ${artifact.size} bytes to s3://${location.S3Bucket}/${location.S3Key}`);
-  const bar = run.progress.upload(`  ${owner}`, artifact.size);
   const CHUNK = 1024 * 1024;
-  // A stream of 1 MB slices, so the bar follows what the HTTP layer has taken.
-  const body = Readable.from(
-    (function* () {
-      for (let at = 0; at < artifact.bytes.length; at += CHUNK) {
-        const slice = artifact.bytes.subarray(at, at + CHUNK);
-        bar.advance(slice.length);
-        yield slice;
-      }
-    })(),
-  );
-  try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: location.S3Bucket,
-        Key: location.S3Key,
-        Body: body,
-        ContentLength: artifact.size,
-        ContentType: 'application/zip',
-      }),
+  // A stream of 1 MB slices, so the bar follows what the HTTP layer has taken. A stream cannot be replayed by the
+  // SDK's own retries, so a failed attempt (network, 5xx) starts over here with a fresh stream.
+  for (let attempt = 1; ; attempt++) {
+    const bar = run.progress.upload(`  ${owner}`, artifact.size);
+    const body = Readable.from(
+      (function* () {
+        for (let at = 0; at < artifact.bytes.length; at += CHUNK) {
+          const slice = artifact.bytes.subarray(at, at + CHUNK);
+          bar.advance(slice.length);
+          yield slice;
+        }
+      })(),
     );
-  } finally {
-    bar.done();
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: location.S3Bucket,
+          Key: location.S3Key,
+          Body: body,
+          ContentLength: artifact.size,
+          ContentType: 'application/zip',
+        }),
+      );
+      break;
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if ((status !== undefined && status < 500) || attempt >= 3) throw error;
+      log?.(`  upload of ${owner} failed (${(error as Error).name}), retrying`);
+    } finally {
+      bar.done();
+    }
   }
   return location;
 }
