@@ -11,9 +11,15 @@ import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/dev-process.js';
 
+// The pnpm that runs this test (pnpm sets npm_execpath for scripts); a fresh machine may have no global pnpm,
+// only the one `npx pnpm@…` fetched.
+const PNPM: [string, string[]] = process.env.npm_execpath?.includes('pnpm')
+  ? [process.execPath, [process.env.npm_execpath]]
+  : ['pnpm', []];
+
 function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('pnpm', args, {
+    const child = spawn(PNPM[0], [...PNPM[1], ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CI: '1' },
