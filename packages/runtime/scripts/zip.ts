@@ -14,7 +14,6 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-// biome-ignore lint/style/noRestrictedImports: build script, not runtime code; the layer's zip writer lives there.
 import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { ARCHES, type Arch, CACHE_DIR, cachedNodeBinary, NODE_VERSION, PACKAGE_DIR } from './layer-config.js';
 import { verifyLayerZip } from './verify-layer.js';
