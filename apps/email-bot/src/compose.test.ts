@@ -73,4 +73,36 @@ describe('composeReply', () => {
     expect(cut.length % 2).toBe(0);
     expect(cut).toBe('😀'.repeat(cut.length / 2));
   });
+
+  it('capitalizes only what can fit when the text alone is longer than the limit (bounded memory)', async () => {
+    const { build, calls } = recordingBuilder();
+    const seen: number[] = [];
+    const transform = {
+      text: (t: string) => {
+        seen.push(t.length);
+        return t.toUpperCase();
+      },
+      html: (_h: string): string => {
+        throw new Error('the HTML is dropped anyway; it must not be capitalized');
+      },
+    };
+    const text = 'abc '.repeat(10_000);
+    const reply = await composeReply(
+      parsed({ text, html: `<p>${text}</p>` }),
+      { from, quote: true, maxBytes: 1000 },
+      { transform, buildReply: build },
+    );
+    expect(seen).toEqual([1000]);
+    expect(reply.truncated).toBe(true);
+    expect(reply.raw.byteLength).toBeLessThanOrEqual(1000);
+    // No build of the full reply: every call is already the cut, quote-less, HTML-less one.
+    for (const call of calls) {
+      expect(call.quote).toBe(false);
+      expect(call.html).toBeUndefined();
+      expect(call.text.endsWith(TRUNCATION_NOTE)).toBe(true);
+    }
+    expect(calls.at(-1)!.text.slice(0, -TRUNCATION_NOTE.length)).toBe(
+      text.slice(0, calls.at(-1)!.text.length - TRUNCATION_NOTE.length).toUpperCase(),
+    );
+  });
 });

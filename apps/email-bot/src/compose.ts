@@ -57,19 +57,30 @@ export async function composeReply(
 ): Promise<ComposedReply> {
   const sourceText = typeof parsed.text === 'string' ? parsed.text : '';
   const sourceHtml = typeof parsed.html === 'string' && parsed.html.trim() !== '' ? parsed.html : undefined;
-  const text =
-    sourceText.trim() === '' && sourceHtml === undefined ? EMPTY_NOTE : deps.transform.text(sourceText);
-  const html = sourceHtml === undefined ? undefined : deps.transform.html(sourceHtml);
 
-  const first = await build(
-    parsed,
-    { from: options.from, text, html, quote: options.quote },
-    deps.buildReply,
-  );
-  if (first.raw.byteLength <= options.maxBytes) return { ...first, truncated: false };
+  // Every UTF-16 unit is at least one byte in the reply, so a text or HTML longer than maxBytes can never fit:
+  // skip building the full reply (several copies of a 25 MB text: capitalized, quoted, encoded) and capitalize
+  // only the prefix the cut reply can hold.
+  const cannotFit = sourceText.length > options.maxBytes || (sourceHtml?.length ?? 0) > options.maxBytes;
+  let text: string;
+  let keep: number;
+  if (cannotFit) {
+    text = deps.transform.text(cutAt(sourceText, options.maxBytes));
+    keep = Math.floor(text.length * 0.9);
+  } else {
+    text =
+      sourceText.trim() === '' && sourceHtml === undefined ? EMPTY_NOTE : deps.transform.text(sourceText);
+    const html = sourceHtml === undefined ? undefined : deps.transform.html(sourceHtml);
+    const first = await build(
+      parsed,
+      { from: options.from, text, html, quote: options.quote },
+      deps.buildReply,
+    );
+    if (first.raw.byteLength <= options.maxBytes) return { ...first, truncated: false };
+    keep = Math.floor(text.length * Math.min(0.9, options.maxBytes / first.raw.byteLength));
+  }
 
   // Too big: drop the HTML alternative and the quote (both copies of the text), then shrink the text until it fits.
-  let keep = Math.floor(text.length * Math.min(0.9, options.maxBytes / first.raw.byteLength));
   for (let attempt = 0; attempt < 8; attempt++) {
     const cut = cutAt(text, keep) + TRUNCATION_NOTE;
     const reply = await build(parsed, { from: options.from, text: cut, quote: false }, deps.buildReply);
