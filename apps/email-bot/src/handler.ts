@@ -91,7 +91,9 @@ export function createHandler(deps: HandlerDeps) {
       throw new MessageTooLargeError(record.key, record.size, maxInbound);
     }
     let t = now();
-    const bytes = await fetchMessage(record, log);
+    // Dropped once parsed, so the raw message is not held while the reply is built.
+    let bytes: Uint8Array | undefined = await fetchMessage(record, log);
+    const size = bytes.byteLength;
     lap('fetchMs', t);
 
     t = now();
@@ -100,6 +102,8 @@ export function createHandler(deps: HandlerDeps) {
       parsed = await parse(bytes);
     } catch (cause) {
       throw new MalformedMessageError(record.key, { cause });
+    } finally {
+      bytes = undefined;
     }
     lap('parseMs', t);
     const messageId = parsed.messageId;
@@ -113,7 +117,7 @@ export function createHandler(deps: HandlerDeps) {
         decision: 'skip',
         reason: decision.reason,
         detail: decision.detail,
-        bytes: bytes.byteLength,
+        bytes: size,
         timings: { ...timings, totalMs: Math.round(now() - started) },
       });
       return { ...base, status: 'skipped', reason: decision.reason };
@@ -211,7 +215,7 @@ export function createHandler(deps: HandlerDeps) {
       replyMessageId,
       truncated: reply.truncated,
       replyBytes: reply.raw.byteLength,
-      bytes: bytes.byteLength,
+      bytes: size,
       markerKey,
       timings: { ...timings, totalMs: Math.round(now() - started) },
     });

@@ -89,21 +89,33 @@ export function createMailbox(options: {
         body.destroy?.();
         throw new MessageTooLargeError(key, out.ContentLength, maxBytes);
       }
+      // With a Content-Length, copy the chunks into one buffer of that size as they arrive: a chunk list plus its
+      // concatenation would hold the message twice at the end (50 MB for a 25 MB mail).
+      let whole = out.ContentLength === undefined ? undefined : Buffer.allocUnsafe(out.ContentLength);
       const chunks: Uint8Array[] = [];
       let total = 0;
       try {
         for await (const chunk of body) {
+          const at = total;
           total += chunk.byteLength;
           if (total > maxBytes) {
             body.destroy?.();
             throw new MessageTooLargeError(key, total, maxBytes);
           }
-          chunks.push(chunk);
+          if (whole !== undefined && total <= whole.byteLength) {
+            whole.set(chunk, at);
+          } else {
+            // More bytes than announced: fall back to collecting chunks.
+            if (whole !== undefined) chunks.push(whole.subarray(0, at));
+            whole = undefined;
+            chunks.push(chunk);
+          }
         }
       } catch (error) {
         if (error instanceof MessageTooLargeError) throw error;
         throw new TransientAwsError(`S3 GetObject ${bucket}/${key} (reading the body)`, { cause: error });
       }
+      if (whole !== undefined) return total === whole.byteLength ? whole : whole.subarray(0, total);
       return Buffer.concat(chunks, total);
     },
 
