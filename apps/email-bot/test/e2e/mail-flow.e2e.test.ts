@@ -96,6 +96,32 @@ async function outcomeFor(
   }
 }
 
+/** Retires the bot's instances and waits until none is left, so the next mail starts a fresh one. */
+async function onFreshInstance(): Promise<number> {
+  emulator.dataPlane.retire(FUNCTION);
+  for (let i = 0; i < 100 && emulator.dataPlane.instances(FUNCTION).some((x) => x.state !== 'stopped'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return emulator.dataPlane.readLogs(FUNCTION).length;
+}
+
+/** `Max Memory Used` (MB) of the first REPORT line logged after `offset` (the instance's peak RSS so far). */
+async function maxMemoryUsedAfter(offset: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = emulator.dataPlane.readLogs(FUNCTION).slice(offset);
+    const report = log.split('\n').find((l) => l.startsWith('REPORT'));
+    const mb = /Max Memory Used: (\d+) MB/.exec(report ?? '')?.[1];
+    if (mb !== undefined) return Number(mb);
+    if (Date.now() > deadline)
+      throw new Error(`no REPORT line within ${timeoutMs} ms; log:\n${log.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The goal for a 25 MB mail in a 512 MB function (issue 11 §5): peak RSS ≤ 384 MB, a quarter left as margin. */
+const PEAK_MB_25MB = 384;
+
 /** Sent replies whose In-Reply-To is `messageId`, parsed from the outbox's raw bytes. */
 async function repliesTo(messageId: string) {
   const list = (await (await fetch(`${emulator.url}/_caprice/ses/outbox`)).json()) as
@@ -389,9 +415,10 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
     expect(reply?.attachments).toHaveLength(0);
   });
 
-  it('answers a 25 MB message (a large attachment) within the 512 MB function', {
+  it('answers a 25 MB message (a large attachment) within the 512 MB function, peak RSS ≤ 384 MB', {
     timeout: 120_000,
   }, async () => {
+    const offset = await onFreshInstance();
     const info = await mail.sendMail({
       from: 'alice@example.org',
       to: BOT,
@@ -405,6 +432,28 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
     const [reply] = await repliesTo(idOf(info));
     expect(reply?.attachments).toHaveLength(0);
     expect(reply?.text?.split('\n')[0]?.toLowerCase()).toBe('a big file is attached');
+    expect(await maxMemoryUsedAfter(offset)).toBeLessThanOrEqual(PEAK_MB_25MB);
+  });
+
+  it('answers a 25 MB plain-text message with a reply cut to fit SES, peak RSS ≤ 384 MB', {
+    timeout: 120_000,
+  }, async () => {
+    const offset = await onFreshInstance();
+    // Like the email bench's 25 MB mail: one text part, 8bit, short lines.
+    const line = 'The quick brown fox jumps over the lazy dog, please answer in random capitals.\n';
+    const info = await mail.sendMail({
+      from: 'alice@example.org',
+      to: BOT,
+      subject: 'big text',
+      text: line.repeat(Math.ceil((25 * 1024 * 1024) / line.length)),
+    });
+    const [outcome] = await outcomeFor(idOf(info), 1, 90_000);
+    expect(outcome).toMatchObject({ msg: 'replied', truncated: true });
+    expect(Number(outcome?.bytes)).toBeGreaterThan(24 * 1024 * 1024);
+    const [reply] = await repliesTo(idOf(info));
+    expect(reply?.text?.split('\n')[0]?.toLowerCase()).toBe(line.trim().toLowerCase());
+    expect(reply?.text).toContain('[This reply was cut short to fit the 10 MB limit of the mail service.]');
+    expect(await maxMemoryUsedAfter(offset)).toBeLessThanOrEqual(PEAK_MB_25MB);
   });
 
   it('handles a multi-record event with a missing object: the good record is answered, the bad one logged', {
