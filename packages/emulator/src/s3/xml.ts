@@ -36,7 +36,14 @@ export function parseXml(
   arrays: readonly string[],
   options: { trim?: boolean } = {},
 ): Record<string, unknown> {
-  const valid = XMLValidator.validate(text);
+  // The validator and the parser throw on some hostile documents themselves (external entities, nesting deeper
+  // than the stack): those are malformed requests too, never a 500.
+  let valid: ReturnType<typeof XMLValidator.validate>;
+  try {
+    valid = XMLValidator.validate(text);
+  } catch (err) {
+    throw new XmlSyntaxError((err as Error).message);
+  }
   if (valid !== true) throw new XmlSyntaxError(valid.err.msg);
   const parser = new XMLParser({
     ignoreAttributes: true,
@@ -47,7 +54,12 @@ export function parseXml(
     processEntities: true,
     isArray: (name) => arrays.includes(name),
   });
-  const parsed: unknown = parser.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(text);
+  } catch (err) {
+    throw new XmlSyntaxError((err as Error).message);
+  }
   if (parsed === null || typeof parsed !== 'object') throw new XmlSyntaxError('no root element');
   return parsed as Record<string, unknown>;
 }
