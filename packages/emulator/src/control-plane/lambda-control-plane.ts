@@ -389,7 +389,8 @@ export class LambdaControlPlane implements FunctionResolver {
       role: str(input.Role) ?? cur.role,
       memorySize: (input.MemorySize as number | undefined) ?? cur.memorySize,
       timeout: (input.Timeout as number | undefined) ?? cur.timeout,
-      environment: env === undefined ? cur.environment : { ...(env.Variables ?? {}) },
+      // null, like an absent member, keeps the current environment.
+      environment: env === undefined || env === null ? cur.environment : { ...(env.Variables ?? {}) },
       layers,
       ephemeralStorageSize:
         (input.EphemeralStorage as { Size?: number } | undefined)?.Size ?? cur.ephemeralStorageSize,

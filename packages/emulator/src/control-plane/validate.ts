@@ -191,7 +191,8 @@ export function validateConfig(input: ConfigInput, v: Validation): void {
       v.oneOf(archs[0], 'architectures', ['x86_64', 'arm64']);
     }
   }
-  if (input.EphemeralStorage !== undefined) {
+  // JSON null is an absent member to AWS's deserializer.
+  if (input.EphemeralStorage !== undefined && input.EphemeralStorage !== null) {
     v.range((input.EphemeralStorage as { Size?: unknown }).Size, 'ephemeralStorage.size', 512, 10240);
   }
 }
