@@ -5,7 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListenError } from '../errors.js';
 import { type CorsConfiguration, type CorsPolicy, createCorsPolicy } from './cors.js';
@@ -521,6 +521,22 @@ function frontDoor(handler: (req: IncomingMessage, res: ServerResponse) => Promi
     handle,
     listen: async ({ port = 0, host = '127.0.0.1' } = {}) => {
       const server = createServer((req, res) => void handle(req, res));
+      // Requests Node's HTTP parser refuses (unknown method tokens, heads over 16 KiB, bad framing) never reach
+      // the handler; answer them in JSON like every other front-door error instead of Node's bare status line.
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        const busy = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+        if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+          socket.destroy();
+          return;
+        }
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+        const body = JSON.stringify({ message: STATUS_CODES[status] });
+        // A HEAD answer carries no body (the raw packet starts with the request line when it was read).
+        const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+        socket.end(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? '' : body}`,
+        );
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', (cause) => reject(new ListenError(host, port, { cause })));
         server.listen(port, host, () => resolve());
