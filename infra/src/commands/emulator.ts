@@ -38,6 +38,12 @@ export async function emulatorCommand(options: EmulatorCommandOptions = {}): Pro
   const host = options.host ?? '127.0.0.1';
   if (host.trim() === '')
     throw new InvalidOptionError('Invalid --host "": give an interface such as 127.0.0.1');
+  if (!isLoopbackHost(host)) {
+    // Every AWS API answers any credentials and signatures are not checked: say so before exposing it.
+    print(
+      `WARNING: binding ${host}, not loopback: anyone who can reach this machine can use the emulator (every AWS API, no authentication) and its SMTP door. Use --host 127.0.0.1 unless you mean it.`,
+    );
+  }
   const stateDir = path.resolve(options.stateDir ?? '.caprice');
   const smtpPort = parsePort(options.smtpPort, 2525, '--smtp-port');
   let smtp = '';
@@ -61,4 +67,15 @@ export async function emulatorCommand(options: EmulatorCommandOptions = {}): Pro
   print(`  use:    AWS_ENDPOINT_URL=${running.url} (any credentials; signatures are not checked)`);
   print('Press Ctrl-C to stop.');
   return running;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return (
+    h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h)
+  );
 }
