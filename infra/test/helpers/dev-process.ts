@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type DevOptions, type DevStack, startDev } from '../../src/commands/dev.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -126,4 +127,21 @@ export function processesMentioning(needle: string): number[] {
     }
   }
   return pids;
+}
+
+/** The whole local stack in-process on free ports, without building or watching: what most stack tests need. */
+export function startTestDev(stateDir: string, overrides: Partial<DevOptions> = {}): Promise<DevStack> {
+  return startDev({
+    root: ROOT,
+    build: false,
+    watch: false,
+    port: 0,
+    apiPort: 0,
+    smtpPort: 0,
+    dashboardPort: 0,
+    stateDir,
+    env: {},
+    log: () => undefined,
+    ...overrides,
+  });
 }

@@ -12,8 +12,8 @@ import { SESClient, SendRawEmailCommand, VerifyEmailIdentityCommand } from '@aws
 import { createTransport } from 'nodemailer';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevStack, startDev } from '../../src/commands/dev.js';
-import { ROOT } from '../helpers/dev-process.js';
+import type { DevStack } from '../../src/commands/dev.js';
+import { startTestDev } from '../helpers/dev-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -32,18 +32,7 @@ describe.runIf(hasChromium)('dashboard shows hostile mail without running it', (
 
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'caprice-xss-'));
-    dev = await startDev({
-      root: ROOT,
-      build: false,
-      watch: false,
-      port: 0,
-      apiPort: 0,
-      smtpPort: 0,
-      dashboardPort: 0,
-      stateDir,
-      env: {},
-      log: () => undefined,
-    });
+    dev = await startTestDev(stateDir);
   }, 180_000);
 
   afterAll(async () => {

@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevStack, startDev } from '../../src/commands/dev.js';
+import type { DevStack } from '../../src/commands/dev.js';
 import { emulatorCommand } from '../../src/commands/emulator.js';
 import { runDemo } from '../../src/dev/demo.js';
-import { ROOT } from '../helpers/dev-process.js';
+import { startTestDev } from '../helpers/dev-process.js';
 import { descendants, environOf, isLoopback, listeners } from './proc.js';
 
 const CANARIES = {
@@ -39,18 +39,7 @@ describe('caprice dev: loopback only, no credentials in logs', () => {
       process.env[k] = v;
     }
     stateDir = await mkdtemp(path.join(tmpdir(), 'caprice-security-'));
-    dev = await startDev({
-      root: ROOT,
-      build: false,
-      watch: false,
-      port: 0,
-      apiPort: 0,
-      smtpPort: 0,
-      dashboardPort: 0,
-      stateDir,
-      env: { ...process.env },
-      log: (line) => lines.push(line),
-    });
+    dev = await startTestDev(stateDir, { env: { ...process.env }, log: (line) => lines.push(line) });
   }, 180_000);
 
   afterAll(async () => {

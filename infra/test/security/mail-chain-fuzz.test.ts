@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevStack, startDev } from '../../src/commands/dev.js';
-import { ROOT } from '../helpers/dev-process.js';
+import type { DevStack } from '../../src/commands/dev.js';
+import { startTestDev } from '../helpers/dev-process.js';
 
 const SEED = Number(process.env.CAPRICE_FUZZ_SEED ?? 20261125);
 const CASES = Number(process.env.CAPRICE_CHAIN_FUZZ_CASES ?? 60);
@@ -96,18 +96,7 @@ describe(`mutated mail through the deployed chain (seed ${SEED}, ${CASES} messag
 
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'caprice-chain-'));
-    dev = await startDev({
-      root: ROOT,
-      build: false,
-      watch: false,
-      port: 0,
-      apiPort: 0,
-      smtpPort: 0,
-      dashboardPort: 0,
-      stateDir,
-      env: {},
-      log: () => undefined,
-    });
+    dev = await startTestDev(stateDir);
   }, 180_000);
 
   afterAll(async () => {
