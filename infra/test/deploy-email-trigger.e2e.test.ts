@@ -14,9 +14,9 @@ import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployEmailTrigger } from '../src/deploy/email-trigger.js';
 import { defineStack, type Stack } from '../src/stack.js';
+import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const READ_ONLY = /^(Get|List|Head|Describe)/;
 
 describe('email trigger with a Lambda action', () => {
   let stateDir: string;
@@ -45,16 +45,7 @@ describe('email trigger with a Lambda action', () => {
     lambda = new LambdaClient(config);
     s3 = new S3Client({ ...config, forcePathStyle: true });
     ses = new SESClient(config);
-    for (const client of [lambda, s3, ses]) {
-      (client.middlewareStack as unknown as { add: (m: unknown, o: unknown) => void }).add(
-        (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-          async (args: unknown) => {
-            calls.push(String(context.commandName).replace(/Command$/, ''));
-            return next(args);
-          },
-        { step: 'initialize', name: 'caprice-record-calls' },
-      );
-    }
+    for (const client of [lambda, s3, ses]) recordCalls(client, calls);
     const zip = path.join(stateDir, 'fn.zip');
     await writeReproducibleZip(zip, [
       { path: 'index.mjs', data: 'export const handler = async () => ({});\n' },

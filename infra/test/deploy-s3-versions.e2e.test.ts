@@ -21,28 +21,9 @@ import { type Artifact, type Artifacts, loadArtifacts } from '../src/deploy/arti
 import { deployStack } from '../src/deploy/deploy.js';
 import { defineStack, type Stack } from '../src/stack.js';
 import { ROOT } from './helpers/dev-process.js';
+import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 
-const READ_ONLY = /^(Get|List|Head|Describe)/;
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-type Next = (args: unknown) => Promise<unknown>;
-interface MiddlewareAdder {
-  add(
-    middleware: (next: Next, context: { commandName?: string }) => Next,
-    options: { step: string; name: string },
-  ): void;
-}
-
-function recordCalls<T extends LambdaClient | S3Client>(client: T, calls: string[]): T {
-  (client.middlewareStack as unknown as MiddlewareAdder).add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'caprice-record-calls' },
-  );
-  return client;
-}
 
 async function changedHttpApi(dir: string, marker: string): Promise<Artifact> {
   const bundle = await readFile(path.join(ROOT, 'apps', 'http-api', 'dist', 'bundle', 'index.mjs'), 'utf8');

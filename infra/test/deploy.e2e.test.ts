@@ -20,29 +20,9 @@ import { deployEmailTrigger } from '../src/deploy/email-trigger.js';
 import { waitForReply } from '../src/dev/demo.js';
 import { defineStack } from '../src/stack.js';
 import { ROOT } from './helpers/dev-process.js';
+import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 
-const READ_ONLY = /^(Get|List|Head|Describe)/;
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-type Next = (args: unknown) => Promise<unknown>;
-interface MiddlewareAdder {
-  add(
-    middleware: (next: Next, context: { commandName?: string }) => Next,
-    options: { step: string; name: string },
-  ): void;
-}
-
-/** Records the command name of every call the client sends (SDK middleware, before retries). */
-function recordCalls<T extends LambdaClient | S3Client | SESClient>(client: T, calls: string[]): T {
-  (client.middlewareStack as unknown as MiddlewareAdder).add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'caprice-record-calls' },
-  );
-  return client;
-}
 
 async function zipArtifact(
   dir: string,
