@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeZip, renameEntry } from '../../test/control-plane/helpers.js';
 import { UnsafeZipError, UnzippedSizeError } from '../errors.js';
-import { extractZip } from './extract-zip.js';
+import { extractZip, isInside } from './extract-zip.js';
 
 const LIMIT = { maxUnzippedBytes: 1024 * 1024 };
 
@@ -42,6 +42,19 @@ describe('extractZip', () => {
   it('rejects absolute entry names', async () => {
     const zip = renameEntry(await makeZip({ 'xtmp/evil': 'x' }), 'xtmp/evil', '/tmp/evil');
     await expect(extractZip(zip, path.join(dir, 'x'), LIMIT)).rejects.toThrow(/absolute path/);
+  });
+
+  it('keeps names that merely start with dots ("...", "..data"), and links through them', async () => {
+    // Kubernetes-style "..data" folders are ordinary names; only a whole ".." segment climbs.
+    const zip = await makeZip({
+      '.../a': 'x',
+      '..data/config.json': '{}',
+      'config.json': { content: '..data/config.json', mode: 0o120777 },
+    });
+    const out = await extractZip(zip, path.join(dir, 'x'), LIMIT);
+    expect(out.files).toBe(2);
+    expect(await readFile(path.join(dir, 'x/.../a'), 'utf8')).toBe('x');
+    expect(await readFile(path.join(dir, 'x/config.json'), 'utf8')).toBe('{}');
   });
 
   it('keeps symlinks that stay inside', async () => {
@@ -92,5 +105,17 @@ describe('extractZip', () => {
     await expect(extractZip(Buffer.from('not a zip'), path.join(dir, 'x'), LIMIT)).rejects.toThrow(
       /cannot read the zip/,
     );
+  });
+});
+
+describe('isInside', () => {
+  it('tells a way up from a name that starts with dots', () => {
+    expect(isInside('/r', '/r')).toBe(true);
+    expect(isInside('/r', '/r/a/b')).toBe(true);
+    expect(isInside('/r', '/r/...')).toBe(true);
+    expect(isInside('/r', '/r/..data/x')).toBe(true);
+    expect(isInside('/r', '/')).toBe(false);
+    expect(isInside('/r', '/r2')).toBe(false);
+    expect(isInside('/r', '/other/x')).toBe(false);
   });
 });

@@ -77,9 +77,10 @@ function safeRelative(name: string): string {
   return parts.filter((p) => p !== '' && p !== '.').join('/');
 }
 
-function isInside(root: string, candidate: string): boolean {
+/** Whether `candidate` is `root` or below it. A first segment like `...` or `..data` is a name, not a way up. */
+export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**
