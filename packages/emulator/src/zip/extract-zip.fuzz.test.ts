@@ -35,7 +35,6 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-
 describe('extractZip (property)', () => {
   it('either refuses the zip or leaves everything inside the folder, links included', async () => {
     await fc.assert(
