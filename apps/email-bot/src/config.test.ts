@@ -17,6 +17,10 @@ describe('loadConfig', () => {
       quote: true,
       capitalizeProbability: 0.5,
       trustedAuthservIds: ['amazonses.com'],
+      replyLimits: [
+        { count: 5, windowMs: 3_600_000, label: '5/1h' },
+        { count: 20, windowMs: 86_400_000, label: '20/1d' },
+      ],
       configurationSet: undefined,
       region: 'eu-west-1',
       s3Endpoint: undefined,
@@ -36,6 +40,7 @@ describe('loadConfig', () => {
       EMAIL_BOT_CAPITALIZE_PROBABILITY: '0.3',
       EMAIL_BOT_TRUSTED_AUTHSERV_IDS: 'amazonses.com,mx.caprice.example',
       EMAIL_BOT_SES_CONFIGURATION_SET: 'bot',
+      EMAIL_BOT_REPLY_LIMITS: '3/10m',
       EMAIL_BOT_S3_ENDPOINT: 'http://127.0.0.1:4566',
       EMAIL_BOT_SES_ENDPOINT: 'http://127.0.0.1:4566',
     });
@@ -50,8 +55,10 @@ describe('loadConfig', () => {
       capitalizeProbability: 0.3,
       trustedAuthservIds: ['amazonses.com', 'mx.caprice.example'],
       configurationSet: 'bot',
+      replyLimits: [{ count: 3, windowMs: 600_000, label: '3/10m' }],
       s3Endpoint: 'http://127.0.0.1:4566',
     });
+    expect(loadConfig({ ...minimal, EMAIL_BOT_REPLY_LIMITS: 'off' }).replyLimits).toEqual([]);
   });
 
   it('falls back to the SDK endpoint variables (the emulator sets AWS_ENDPOINT_URL)', () => {
@@ -99,6 +106,9 @@ describe('loadConfig', () => {
     ['a bad S3 endpoint', { EMAIL_BOT_S3_ENDPOINT: 'localhost:4566' }, 'EMAIL_BOT_S3_ENDPOINT'],
     ['a non-http SES endpoint', { EMAIL_BOT_SES_ENDPOINT: 'ftp://127.0.0.1' }, 'EMAIL_BOT_SES_ENDPOINT'],
     ['a bad AWS_ENDPOINT_URL', { AWS_ENDPOINT_URL: 'nope' }, 'AWS_ENDPOINT_URL'],
+    ['a malformed reply limit', { EMAIL_BOT_REPLY_LIMITS: '5 per hour' }, 'EMAIL_BOT_REPLY_LIMITS'],
+    ['a zero reply limit', { EMAIL_BOT_REPLY_LIMITS: '0/1h' }, 'EMAIL_BOT_REPLY_LIMITS'],
+    ['two reply limits over one window', { EMAIL_BOT_REPLY_LIMITS: '5/1h,3/60m' }, 'EMAIL_BOT_REPLY_LIMITS'],
     ['a two-line bot name', { EMAIL_BOT_NAME: 'Bot\nBcc: x@y.z' }, 'EMAIL_BOT_NAME'],
   ])('fails on %s, naming the variable', (_name, change, variable) => {
     let error: unknown;

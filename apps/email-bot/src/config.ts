@@ -1,6 +1,7 @@
 /** Configuration from environment variables, validated once at init. */
 import { ENV } from './constants.js';
 import { ConfigError } from './errors.js';
+import { DEFAULT_REPLY_LIMITS, parseReplyLimits, type ReplyLimitRule } from './reply-limit.js';
 
 /** Everything the bot reads from its environment. */
 export interface BotConfig {
@@ -24,6 +25,8 @@ export interface BotConfig {
   capitalizeProbability: number;
   /** `Authentication-Results` authserv-ids whose results are trusted (RFC 8601 §5). Lower-cased. */
   trustedAuthservIds: readonly string[];
+  /** Per-correspondent reply limits (empty: no limit). See `src/reply-limit.ts`. */
+  replyLimits: readonly ReplyLimitRule[];
   /** Optional SES configuration set for the replies. */
   configurationSet: string | undefined;
   region: string;
@@ -85,6 +88,13 @@ export function loadConfig(env: Env): BotConfig {
     throw new ConfigError(ENV.TRUSTED_AUTHSERV_IDS, 'lists no authserv-id; set it to e.g. amazonses.com');
   }
 
+  let replyLimits: ReplyLimitRule[];
+  try {
+    replyLimits = parseReplyLimits(optional(env, ENV.REPLY_LIMITS) ?? DEFAULT_REPLY_LIMITS);
+  } catch (cause) {
+    throw new ConfigError(ENV.REPLY_LIMITS, (cause as Error).message, { cause });
+  }
+
   const region = required(env, ENV.REGION);
   if (!REGION_RE.test(region)) {
     throw new ConfigError(ENV.REGION, `is "${region}", not an AWS region name like eu-west-1`);
@@ -101,6 +111,7 @@ export function loadConfig(env: Env): BotConfig {
     quote,
     capitalizeProbability,
     trustedAuthservIds,
+    replyLimits,
     configurationSet: optional(env, ENV.CONFIGURATION_SET),
     region,
     // The SDK's own endpoint variables count too (the local emulator sets AWS_ENDPOINT_URL for functions).

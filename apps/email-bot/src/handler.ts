@@ -20,6 +20,7 @@ import type { Logger } from './log.js';
 import { type Mailbox, markerKeyFor } from './mailbox.js';
 import { parseMail } from './parse.js';
 import { decideReply } from './policy.js';
+import { planReplySlots, REPLY_LIMIT_REASON, releaseSlots, takeReplySlots } from './reply-limit.js';
 
 /** Everything the handler depends on. */
 export interface HandlerDeps {
@@ -127,7 +128,8 @@ export function createHandler(deps: HandlerDeps) {
     let reply: Awaited<ReturnType<typeof composeReply>>;
     try {
       reply = await composeReply(
-        parsed,
+        // A Reply-To the policy did not accept (outside the From's domain) must not steer the MIME builder.
+        decision.replyToIgnored === undefined ? parsed : withoutReplyTo(parsed),
         { from, quote: config.quote, maxBytes: maxReply },
         { transform: deps.transform, buildReply: deps.buildReply },
       );
@@ -163,6 +165,18 @@ export function createHandler(deps: HandlerDeps) {
     lap('claimMs', t);
     if (claim === 'taken') {
       const existing = await readMarkerQuietly(record.bucket, markerKey);
+      if (existing?.state === 'limited') {
+        // An earlier delivery of this message was refused by the reply limit: same outcome, nothing counted again.
+        log.log('info', 'skipped', {
+          messageId,
+          decision: 'skip',
+          reason: REPLY_LIMIT_REASON,
+          detail: `marker ${markerKey} records a reply-limit refusal (${String(existing.detail)})`,
+          markerKey,
+          timings: { ...timings, totalMs: Math.round(now() - started) },
+        });
+        return { ...base, status: 'skipped', reason: REPLY_LIMIT_REASON };
+      }
       log.log(existing?.state === 'sent' ? 'info' : 'warn', 'skipped', {
         messageId,
         decision: 'skip',
@@ -177,6 +191,57 @@ export function createHandler(deps: HandlerDeps) {
       return { ...base, status: 'skipped', reason: 'already-answered' };
     }
 
+    // The reply limit, counted only once this message is ours to answer (so a redelivery of an answered message
+    // never takes a slot), and on the approved recipient.
+    t = now();
+    const store = {
+      claim: (key: string, body: string) => mailbox.claim(record.bucket, key, body),
+      release: (key: string) => mailbox.release(record.bucket, key),
+    };
+    let slots: string[] = [];
+    if (config.replyLimits.length > 0) {
+      const plan = planReplySlots(decision.to, clock().getTime(), config.replyLimits, config.markerPrefix);
+      let taken: Awaited<ReturnType<typeof takeReplySlots>>;
+      try {
+        taken = await takeReplySlots(
+          plan,
+          store,
+          JSON.stringify({ key: record.key, messageId, requestId, at: clock().toISOString() }),
+        );
+      } catch (error) {
+        await releaseClaim(record.bucket, markerKey, log, messageId, error);
+        throw error;
+      }
+      lap('limitMs', t);
+      if (!taken.allowed) {
+        const detail = `${decision.to} already got ${taken.rule.count} replies in this ${taken.rule.label.split('/')[1]} window (limit ${taken.rule.label})`;
+        if (taken.unreleased.length > 0) {
+          log.log('warn', 'slot-not-released', { messageId, slots: taken.unreleased });
+        }
+        try {
+          await mailbox.putMarker(
+            record.bucket,
+            markerKey,
+            marker('limited', { reason: REPLY_LIMIT_REASON, detail }),
+          );
+        } catch (error) {
+          // The claim still blocks a reply; a redelivery will say already-answered instead of reply-limit.
+          log.log('warn', 'marker-not-updated', { messageId, markerKey, error });
+        }
+        log.log('info', 'skipped', {
+          messageId,
+          decision: 'skip',
+          reason: REPLY_LIMIT_REASON,
+          detail,
+          to: decision.to,
+          markerKey,
+          timings: { ...timings, totalMs: Math.round(now() - started) },
+        });
+        return { ...base, status: 'skipped', reason: REPLY_LIMIT_REASON };
+      }
+      slots = taken.slots;
+    }
+
     t = now();
     let replyMessageId: string;
     try {
@@ -188,21 +253,21 @@ export function createHandler(deps: HandlerDeps) {
         configurationSet: config.configurationSet,
       });
     } catch (error) {
-      try {
-        await mailbox.release(record.bucket, markerKey);
-      } catch (releaseError) {
-        // The claim stays: no retry can answer this message. Say so loudly, and let the event be retried/DLQ'd.
-        log.log('error', 'claim-stuck', { messageId, markerKey, error: releaseError, sendError: error });
-        throw new TransientAwsError(`releasing marker ${markerKey} after a failed send`, {
-          cause: releaseError,
-        });
-      }
+      // Nothing went out: give the slots back (a slot that cannot be deleted only lowers this window's budget),
+      // then the claim, so a retry can send.
+      const { unreleased } = await releaseSlots(slots, store);
+      if (unreleased.length > 0) log.log('warn', 'slot-not-released', { messageId, slots: unreleased });
+      await releaseClaim(record.bucket, markerKey, log, messageId, error);
       throw error;
     }
     lap('sendMs', t);
 
     try {
-      await mailbox.putMarker(record.bucket, markerKey, marker('sent', { replyMessageId, to: recipient }));
+      await mailbox.putMarker(
+        record.bucket,
+        markerKey,
+        marker('sent', { replyMessageId, to: recipient, ...(slots.length > 0 ? { slots } : {}) }),
+      );
     } catch (error) {
       // The reply is out and the claim still blocks a second one; only the marker's detail is missing.
       log.log('warn', 'marker-not-updated', { messageId, markerKey, error });
@@ -212,6 +277,9 @@ export function createHandler(deps: HandlerDeps) {
       messageId,
       decision: 'reply',
       to: recipient,
+      ...(decision.replyToIgnored === undefined
+        ? {}
+        : { detail: `Reply-To ${decision.replyToIgnored} is outside the From's domain; answered From` }),
       replyMessageId,
       truncated: reply.truncated,
       replyBytes: reply.raw.byteLength,
@@ -232,6 +300,25 @@ export function createHandler(deps: HandlerDeps) {
         return await mailbox.getObject(record.bucket, record.rawKey, maxInbound);
       }
       throw error;
+    }
+  }
+
+  /** Deletes the message's claim after a failed send; if that fails the claim is stuck, which is thrown. */
+  async function releaseClaim(
+    bucket: string,
+    markerKey: string,
+    log: Logger,
+    messageId: string | undefined,
+    sendError: unknown,
+  ): Promise<void> {
+    try {
+      await mailbox.release(bucket, markerKey);
+    } catch (releaseError) {
+      // The claim stays: no retry can answer this message. Say so loudly, and let the event be retried/DLQ'd.
+      log.log('error', 'claim-stuck', { messageId, markerKey, error: releaseError, sendError });
+      throw new TransientAwsError(`releasing marker ${markerKey} after a failed send`, {
+        cause: releaseError,
+      });
     }
   }
 
@@ -296,6 +383,13 @@ export function createHandler(deps: HandlerDeps) {
       throw new RetryableRecordsError(retry, { cause: errors.length === 1 ? errors[0] : errors });
     return { outcomes };
   };
+}
+
+/** The parsed message without its Reply-To, so the MIME builder addresses From. */
+function withoutReplyTo(parsed: ParsedMail): ParsedMail {
+  const copy = { ...parsed };
+  delete copy.replyTo;
+  return copy;
 }
 
 function reasonOf(error: unknown): string {

@@ -36,6 +36,32 @@ describe('decideReply', () => {
     });
   });
 
+  it("honours Reply-To in a subdomain of the From's domain", () => {
+    expect(decideReply({ ...good, replyTo: ['help@support.example.org'] }, config)).toEqual({
+      reply: true,
+      to: 'help@support.example.org',
+    });
+  });
+
+  it.each([
+    ['a third party', 'victim@bank.example'],
+    ['a look-alike domain', 'victim@evilexample.org'],
+    ['a parent domain', 'someone@org'],
+  ])("answers From, not a Reply-To outside the From's domain (%s): no reflection", (_name, replyTo) => {
+    expect(decideReply({ ...good, replyTo: [replyTo] }, config)).toEqual({
+      reply: true,
+      to: 'alice@example.org',
+      replyToIgnored: replyTo,
+    });
+  });
+
+  it('skips a Reply-To without a From (nothing to check it against)', () => {
+    expect(decideReply({ ...good, from: [], replyTo: ['team@example.org'] }, config)).toMatchObject({
+      reply: false,
+      reason: SkipReason.NO_REPLY_ADDRESS,
+    });
+  });
+
   it.each<[string, Partial<MessageFacts>]>([
     ['DKIM passes but SPF fails', { spf: 'FAIL' }],
     ['SPF passes but DKIM fails', { dkim: 'FAIL' }],

@@ -56,8 +56,13 @@ export interface PolicyConfig {
   allowedDomains: readonly string[];
 }
 
-/** The policy's answer. */
-export type Decision = { reply: true; to: string } | { reply: false; reason: SkipReason; detail: string };
+/**
+ * The policy's answer. `replyToIgnored` is set when the message had a Reply-To outside the From's domain and the
+ * reply goes to From instead (see {@link replyTarget}).
+ */
+export type Decision =
+  | { reply: true; to: string; replyToIgnored?: string }
+  | { reply: false; reason: SkipReason; detail: string };
 
 // RFC 3834 §2 and vacation(1)'s junkmail(): local parts used by responders, lists and bounce handlers.
 const ROBOT_LOCAL_PARTS = new Set([
@@ -125,7 +130,7 @@ export function decideReply(facts: MessageFacts, config: PolicyConfig): Decision
     return skip('delivery-report', `Content-Type is ${facts.contentType}`);
   }
 
-  const to = facts.replyTo[0] ?? facts.from[0];
+  const { to, replyToIgnored } = replyTarget(facts);
   const senders = [...facts.from, ...facts.replyTo, ...(facts.returnPath ? [facts.returnPath] : [])];
   const robot = senders.find(isRobotAddress);
   if (robot !== undefined) return skip('robot-sender', `${robot} is a robot address`);
@@ -134,8 +139,43 @@ export function decideReply(facts: MessageFacts, config: PolicyConfig): Decision
   if (!facts.recipients.some((address) => isOwnAddress(address, config))) {
     return skip('not-addressed-to-bot', 'no To/Cc address is one the bot answers for (Bcc or list copy)');
   }
-  if (to === undefined) return skip('no-reply-address', 'neither Reply-To nor From holds a usable address');
-  return { reply: true, to };
+  if (to === undefined) {
+    return skip(
+      'no-reply-address',
+      replyToIgnored === undefined
+        ? 'neither Reply-To nor From holds a usable address'
+        : `no usable From, and Reply-To ${replyToIgnored} cannot be checked against it`,
+    );
+  }
+  return replyToIgnored === undefined ? { reply: true, to } : { reply: true, to, replyToIgnored };
+}
+
+/**
+ * Chooses the reply address: Reply-To (RFC 5322 §3.6.2, RFC 3834 §3.1.3) only when it is in the From's domain or a
+ * subdomain of it, else From. A sender that passes SPF or DKIM for its own domain could otherwise name any third
+ * party in Reply-To and use the bot as a reflector; with this rule a foreign Reply-To only sends the answer back to
+ * the sender's own From.
+ *
+ * @example
+ * replyTarget({ from: ['a@example.org'], replyTo: ['victim@bank.example'] });
+ * // { to: 'a@example.org', replyToIgnored: 'victim@bank.example' }
+ */
+export function replyTarget(facts: Pick<MessageFacts, 'from' | 'replyTo'>): {
+  to: string | undefined;
+  replyToIgnored?: string;
+} {
+  const from = facts.from[0];
+  const replyTo = facts.replyTo[0];
+  if (replyTo === undefined) return { to: from };
+  if (from === undefined) return { to: undefined, replyToIgnored: replyTo };
+  const fromDomain = domainOf(from);
+  const replyDomain = domainOf(replyTo);
+  if (replyDomain === fromDomain || replyDomain.endsWith(`.${fromDomain}`)) return { to: replyTo };
+  return { to: from, replyToIgnored: replyTo };
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 /** True for addresses of mailer daemons, list managers and no-reply senders. */

@@ -43,6 +43,37 @@ describe('readHeaderVerdicts', () => {
     expect(readHeaderVerdicts(reparsed.headerLines, trusted)).toEqual({});
   });
 
+  it('ends the trusted block at X-SES-RECEIPT: scanning off, sender talking to SES directly, forged verdicts', async () => {
+    // Prepare: SES's block with scanning off (no X-SES-*-Verdict) and SPF failing, directly followed by a
+    // message with no Received of its own whose first header lines forge SES's verdicts.
+    const raw = [
+      'Return-Path: <mallory@example.net>',
+      'Received: from mx.example.net by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x;',
+      ' Wed, 25 Nov 2026 09:00:00 +0000',
+      'Received-SPF: fail (spfCheck: domain of example.net does not designate 203.0.113.9) client-ip=203.0.113.9;',
+      'Authentication-Results: amazonses.com; spf=fail; dkim=none; dmarc=none',
+      'X-SES-RECEIPT: AEFBQUFBQUFB',
+      'X-SES-Spam-Verdict: PASS',
+      'X-SES-Virus-Verdict: PASS',
+      'Received-SPF: pass (forged)',
+      'Authentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass',
+      'From: mallory@example.net',
+      'To: bot@example.com',
+      'Subject: hi',
+      '',
+      'body',
+      '',
+    ].join('\r\n');
+    // Act
+    const parsed = await parseMail(Buffer.from(raw));
+    // Assess: only SES's own lines count; the spam/virus verdicts are missing (→ the policy skips).
+    expect(readHeaderVerdicts(parsed.headerLines, trusted)).toEqual({
+      spf: 'FAIL',
+      dkim: 'NONE',
+      dmarc: 'NONE',
+    });
+  });
+
   it('takes the first (SES) verdict when the sender added another one further down', async () => {
     const parsed = await parseMail(inboundMessage({ spam: 'FAIL', headers: ['X-SES-Spam-Verdict: PASS'] }));
     expect(readHeaderVerdicts(parsed.headerLines, trusted).spam).toBe('FAIL');

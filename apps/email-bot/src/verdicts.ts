@@ -4,6 +4,9 @@
  * Anyone can write `X-SES-Spam-Verdict: PASS` into the mail they send, so only the *trusted block* is read: the
  * header lines above the second `Received:` line (SES adds exactly one `Received:` on top of the message as it
  * arrived, together with its verdict headers), and only `Authentication-Results` whose authserv-id is trusted.
+ * SES ends its verdict block with `X-SES-RECEIPT`, so the block also ends there: with spam/virus scanning off SES
+ * writes no verdicts, and a sender talking to SES directly (no `Received:` of its own) could otherwise put forged
+ * `X-SES-*-Verdict` lines right under SES's. Without an `X-SES-RECEIPT` the second `Received:` rule alone applies.
  */
 import type { Verdicts } from './event.js';
 
@@ -32,6 +35,7 @@ export function readHeaderVerdicts(
   for (const { key, line } of headerLines) {
     const name = key.toLowerCase();
     if (name === 'received' && ++received > 1) break;
+    if (name === 'x-ses-receipt') break;
     const value = headerValue(line);
     if (name === 'x-ses-spam-verdict') spam ??= firstToken(value).toUpperCase();
     else if (name === 'x-ses-virus-verdict') virus ??= firstToken(value).toUpperCase();
