@@ -15,6 +15,8 @@ export class FakeMailbox implements Mailbox {
   /** Errors the next getObject calls for a key throw. */
   readonly getFailures = new Map<string, Error>();
   releaseFails = false;
+  /** Makes `claim` throw for matching marker keys (e.g. reply-limit slots) until cleared. */
+  claimFails: ((markerKey: string) => Error | undefined) | undefined;
   private counter = 0;
 
   put(bucket: string, key: string, body: Uint8Array | string): void {
@@ -36,6 +38,8 @@ export class FakeMailbox implements Mailbox {
   }
 
   async claim(bucket: string, markerKey: string, body: string): Promise<'claimed' | 'taken'> {
+    const failure = this.claimFails?.(markerKey);
+    if (failure) throw failure;
     if (this.objects.has(`${bucket}/${markerKey}`)) return 'taken';
     this.objects.set(`${bucket}/${markerKey}`, body);
     return 'claimed';

@@ -20,8 +20,12 @@ interface Mail {
 /** A party on the network: receives one mail, sends zero or more. */
 type Party = (mail: Mail) => Promise<Mail[]>;
 
-function botParty(config: BotConfig): { party: Party; replies: () => number } {
-  const { handler, mailbox } = setup({ config });
+/** A bot on the network; its clock is fixed (or advanced by the test), so reply-limit windows are deterministic. */
+function botParty(
+  config: BotConfig,
+  clock: () => Date = () => new Date('2026-11-25T09:00:00Z'),
+): { party: Party; replies: () => number; lines: Record<string, unknown>[] } {
+  const { handler, mailbox, lines } = setup({ config, clock });
   let n = 0;
   const party: Party = async (mail) => {
     const key = `inbound/loop-${++n}`;
@@ -36,7 +40,7 @@ function botParty(config: BotConfig): { party: Party; replies: () => number } {
       .slice(before)
       .map((s) => ({ from: s.source, to: s.destinations[0]!, raw: Buffer.from(s.raw) }));
   };
-  return { party, replies: () => mailbox.sent.length };
+  return { party, replies: () => mailbox.sent.length, lines };
 }
 
 function botConfig(address: string, recipients = address): BotConfig {
@@ -55,7 +59,9 @@ async function run(network: Map<string, Party>, first: Mail, maxMessages = 50): 
   const queue: Mail[] = [first];
   while (queue.length > 0 && log.length < maxMessages) {
     const mail = queue.shift()!;
-    const party = network.get(mail.to.toLowerCase());
+    // Subaddresses (`carol+tag@`) are delivered to their mailbox, as most providers do.
+    const to = mail.to.toLowerCase();
+    const party = network.get(to) ?? network.get(to.replace(/\+[^@]*@/, '@'));
     if (!party) continue;
     for (const out of await party(mail)) {
       log.push(out);
@@ -89,15 +95,24 @@ function human(from: string, to: string, extra: string[] = []): Mail {
   };
 }
 
-/** An auto-responder that answers everything; `mark` decides which RFC 3834 headers it sets on its answers. */
-function autoResponder(address: string, options: { honours: boolean; mark: string[] }): Party {
+/**
+ * An auto-responder that answers everything; `mark` decides which RFC 3834 headers it sets on its answers.
+ * `fromTag` makes it write each answer from a new `+tag` of its address (as VERP-style senders do).
+ */
+function autoResponder(
+  address: string,
+  options: { honours: boolean; mark: string[]; fromTag?: boolean },
+): Party {
+  let n = 0;
   return async (mail) => {
+    n++;
+    const from = options.fromTag ? address.replace('@', `+${n}@`) : address;
     const parsed = await simpleParser(mail.raw);
     if (options.honours && parsed.headers.has('auto-submitted')) return [];
     const to = parsed.from?.value[0]?.address ?? mail.from;
     const raw = Buffer.from(
       [
-        `From: <${address}>`,
+        `From: <${from}>`,
         `To: <${to}>`,
         `Subject: Out of office: ${parsed.subject ?? ''}`,
         `Message-ID: <${Math.random().toString(36).slice(2)}@responder.example>`,
@@ -110,7 +125,7 @@ function autoResponder(address: string, options: { honours: boolean; mark: strin
         '',
       ].join('\r\n'),
     );
-    return [{ from: address, to, raw }];
+    return [{ from, to, raw }];
   };
 }
 
@@ -181,6 +196,78 @@ describe('loops: bounded number of messages', () => {
       expect(log.length).toBeLessThanOrEqual(3);
       expect(bot.replies()).toBe(1);
     }
+  });
+});
+
+describe('loops: a non-conforming auto-responder (marks nothing) is stopped by the reply limit', () => {
+  // It answers every mail at once, from a normal address, with no Auto-Submitted, X-Autoreply, Precedence or list
+  // header: nothing in the policy can tell it from a person. Without the limit this ran to the 50-message cap.
+  const carol = 'carol@example.org';
+
+  it('stops within one hour at the hourly limit: 1 + 5 bot replies + 5 answers = 11 messages', async () => {
+    for (const fromTag of [false, true]) {
+      const bot = botParty(botConfig('bot@example.com'));
+      const log = await run(
+        new Map([
+          ['bot@example.com', bot.party],
+          [carol, autoResponder(carol, { honours: false, mark: [], fromTag })],
+        ]),
+        human(carol, 'bot@example.com'),
+      );
+      console.log(
+        `[loop] non-conforming responder${fromTag ? ' (+tag per answer)' : ''}: ${log.length} messages, ${bot.replies()} bot replies`,
+      );
+      expect(log).toHaveLength(11);
+      expect(bot.replies()).toBe(5);
+      const last = bot.lines.filter((l) => l.msg === 'skipped').at(-1);
+      expect(last).toMatchObject({
+        reason: 'reply-limit',
+        to: fromTag ? 'carol+5@example.org' : carol,
+      });
+    }
+  });
+
+  it('stops within the day at the daily limit when the responder is slow (one answer every 20 minutes)', async () => {
+    // The simulated clock moves 20 minutes per mail the bot handles, so no hour ever holds more than 3 replies:
+    // only the daily rule (20) can end it. The run's own cap is raised far above that.
+    let now = Date.parse('2026-11-25T00:00:00Z');
+    const bot = botParty(botConfig('bot@example.com'), () => new Date(now));
+    const slowBot: Party = async (mail) => {
+      const out = await bot.party(mail);
+      now += 20 * 60_000;
+      return out;
+    };
+    const log = await run(
+      new Map([
+        ['bot@example.com', slowBot],
+        [carol, autoResponder(carol, { honours: false, mark: [] })],
+      ]),
+      human(carol, 'bot@example.com'),
+      500,
+    );
+    console.log(`[loop] slow non-conforming responder: ${log.length} messages, ${bot.replies()} bot replies`);
+    expect(log).toHaveLength(41);
+    expect(bot.replies()).toBe(20);
+    expect(bot.lines.filter((l) => l.msg === 'skipped').at(-1)?.detail).toContain('limit 20/1d');
+  });
+
+  it('with the limit off (EMAIL_BOT_REPLY_LIMITS=off) the same responder runs to the cap: the limit is what stops it', async () => {
+    const config = loadConfig({
+      EMAIL_BOT_ADDRESS: 'bot@example.com',
+      EMAIL_BOT_BUCKET: BUCKET,
+      EMAIL_BOT_KEY_PREFIX: 'inbound/',
+      EMAIL_BOT_REPLY_LIMITS: 'off',
+      AWS_REGION: 'eu-west-1',
+    });
+    const bot = botParty(config);
+    const log = await run(
+      new Map([
+        ['bot@example.com', bot.party],
+        [carol, autoResponder(carol, { honours: false, mark: [] })],
+      ]),
+      human(carol, 'bot@example.com'),
+    );
+    expect(log).toHaveLength(50);
   });
 });
 
@@ -285,6 +372,86 @@ describe('no open relay or reflector', () => {
     ]);
     expect(reply.cc).toBeUndefined();
     expect(reply.bcc).toBeUndefined();
+  });
+});
+
+const NINE = new Date('2026-11-25T09:00:00Z');
+
+/** Runs one S3 event per key, in order; returns `status` or `status: reason` per key. */
+async function statuses(handler: ReturnType<typeof setup>['handler'], keys: string[]) {
+  const out: string[] = [];
+  for (const key of keys) {
+    const o = (await handler(s3Event([key]), ctx)).outcomes[0]!;
+    out.push(o.reason ? `${o.status}: ${o.reason}` : o.status);
+  }
+  return out;
+}
+
+const ctx = { awsRequestId: 'req-reflect' };
+
+describe('reflection through Reply-To and forged From', () => {
+  it("answers From, never a Reply-To outside the From's domain, and logs that it did", async () => {
+    const { handler, mailbox, lines } = setup();
+    mailbox.put(
+      BUCKET,
+      'inbound/reflect',
+      inboundMessage({ headers: ['Reply-To: Victim <victim@bank.example>'] }),
+    );
+    const result = await handler(s3Event(['inbound/reflect']), ctx);
+    expect(result.outcomes[0]?.status).toBe('replied');
+    expect(mailbox.sent[0]?.destinations).toEqual(['alice@example.org']);
+    const reply = await simpleParser(Buffer.from(mailbox.sent[0]!.raw));
+    const to = reply.to && !Array.isArray(reply.to) ? reply.to.value.map((v) => v.address) : [];
+    expect(to).toEqual(['alice@example.org']);
+    expect(Buffer.from(mailbox.sent[0]!.raw).toString('latin1')).not.toContain('victim@bank.example');
+    expect(lines.find((l) => l.msg === 'replied')?.detail).toMatch(
+      /Reply-To victim@bank\.example .*answered From/,
+    );
+  });
+
+  it('a forged From with passing verdicts (SPF passes for the envelope, DMARC not FAIL) reaches its victim at most the hourly limit', async () => {
+    // The victim's From is forged; the verdicts pass (scanning on, the sender's own envelope domain passes SPF,
+    // the victim's domain publishes no DMARC policy). The policy cannot tell; the limit bounds the damage.
+    const { handler, mailbox } = setup({ clock: () => NINE });
+    const keys: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const key = `inbound/forged-${i}`;
+      mailbox.put(
+        BUCKET,
+        key,
+        inboundMessage({
+          returnPath: '<mallory@attacker.example>',
+          dmarc: 'none',
+          from: `Victim <victim+${i}@bank.example>`,
+          messageId: `<forged-${i}@attacker.example>`,
+        }),
+      );
+      keys.push(key);
+    }
+    const outcomes = await statuses(handler, keys);
+    expect(outcomes.filter((o) => o === 'replied')).toHaveLength(5);
+    expect(outcomes.filter((o) => o === 'skipped: reply-limit')).toHaveLength(7);
+    expect(new Set(mailbox.sent.map((s) => s.destinations[0]!.replace(/\+\d+/, '')))).toEqual(
+      new Set(['victim@bank.example']),
+    );
+  });
+
+  it('forged From with failing verdicts takes no slot (the policy skips before the limit)', async () => {
+    const { handler, mailbox } = setup({ clock: () => NINE });
+    for (const [i, verdicts] of [
+      { spam: 'FAIL' },
+      { spf: 'fail', dkim: 'fail' },
+      { dmarc: 'fail' },
+    ].entries()) {
+      mailbox.put(
+        BUCKET,
+        `inbound/fail-${i}`,
+        inboundMessage({ ...verdicts, from: 'CEO <ceo@bank.example>', messageId: `<fail-${i}@x>` }),
+      );
+      expect((await handler(s3Event([`inbound/fail-${i}`]), ctx)).outcomes[0]?.status).toBe('skipped');
+    }
+    expect(mailbox.sent).toHaveLength(0);
+    expect(mailbox.markers(BUCKET, testConfig.markerPrefix)).toEqual([]);
   });
 });
 
