@@ -101,7 +101,7 @@ export class InvokeApi {
       return { ...base, statusCode: 429, contentType: 'application/json', payload: Buffer.alloc(0), log: '' };
     }
     const { result, log } = outcome;
-    if (result.ok) return { ...base, statusCode: 200, contentType, payload: Buffer.concat(chunks), log };
+    if (result.ok) return { ...base, statusCode: 200, contentType, payload: joinChunks(chunks), log };
     return {
       ...base,
       statusCode: 200,
@@ -254,7 +254,7 @@ export class InvokeApi {
     );
     if (!ran || outcome === undefined) return sendThrottled(res, snapshot);
     const { result, log } = outcome;
-    const out = result.ok ? Buffer.concat(chunks) : result.body;
+    const out = result.ok ? joinChunks(chunks) : result.body;
     const headers: Record<string, string | number> = {
       'content-type': result.ok ? contentType : 'application/json',
       'content-length': out.length,
@@ -336,6 +336,11 @@ export class InvokeApi {
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   return (value === undefined || value === '' ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+/** The response bytes; a buffered `/response` arrives as one chunk, handed on without a copy. */
+function joinChunks(chunks: Buffer[]): Buffer {
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 function tooLargeMessage(limit: number): string {

@@ -41,3 +41,19 @@ test('per-function files; nothing logged reads as empty; writes stop after close
   store.append('f', 'late\n');
   expect(store.readLogs('f')).toBe('one\n');
 });
+
+test('a log file removed underneath the store is started again (checked at most once a second)', async () => {
+  const dir = mkdtempSync(join(root, 'gone-'));
+  const store = new LogStore(dir);
+  store.append('f', 'one\n');
+  rmSync(join(dir, 'logs'), { recursive: true, force: true });
+  // Within the check interval the line goes to the open (removed) file; poll until the store notices.
+  let seen = '';
+  for (let i = 0; i < 300 && seen === ''; i++) {
+    store.append('f', 'two\n');
+    seen = store.readLogs('f');
+    if (seen === '') await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(seen).toBe('two\n');
+  store.close();
+});

@@ -1,17 +1,28 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Bytes of log tail returned with `X-Amz-Log-Type: Tail` (as on AWS). */
 export const LOG_TAIL_BYTES = 4096;
 
+/** How often a kept-open log file is checked for having been removed underneath us. */
+const REOPEN_CHECK_MS = 1000;
+
+interface OpenLog {
+  readonly fd: number;
+  readonly path: string;
+  checkedAt: number;
+}
+
 /**
  * Per-function log files under `<stateDir>/logs/<functionName>.log`, in CloudWatch's text shape
  * (START / function output / END / REPORT). Writes are synchronous appends: an instance's output is
  * line-buffered upstream, and a synchronous append keeps lines of concurrent instances whole and the file
- * complete when the emulator is killed.
+ * complete when the emulator is killed. Each file stays open (`O_APPEND`) so a line costs one `write`, not an
+ * open/write/close: this is on every invoke's path (START, END and REPORT).
  */
 export class LogStore {
   readonly #dir: string;
+  readonly #open = new Map<string, OpenLog>();
   #closed = false;
 
   constructor(stateDir: string) {
@@ -27,19 +38,45 @@ export class LogStore {
   /** Appends complete lines (each should end with `\n`); dropped once the store is closed. */
   append(functionName: string, text: string): void {
     if (this.#closed) return;
-    try {
-      appendFileSync(this.pathFor(functionName), text);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      // The state folder was removed underneath us: recreate it rather than lose the lines.
-      mkdirSync(this.#dir, { recursive: true });
-      appendFileSync(this.pathFor(functionName), text);
-    }
+    const fd = this.#fdFor(functionName);
+    const bytes = Buffer.from(text, 'utf8');
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
   }
 
-  /** Stops writing (output of processes still shutting down is dropped). */
+  #fdFor(functionName: string): number {
+    const now = Date.now();
+    let log = this.#open.get(functionName);
+    if (log !== undefined && now - log.checkedAt >= REOPEN_CHECK_MS) {
+      log.checkedAt = now;
+      // The file (or the state folder) was removed underneath us: start a new one rather than lose the lines.
+      if (!existsSync(log.path)) {
+        closeQuietly(log.fd);
+        this.#open.delete(functionName);
+        log = undefined;
+      }
+    }
+    if (log === undefined) {
+      const path = this.pathFor(functionName);
+      let fd: number;
+      try {
+        fd = openSync(path, 'a');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        mkdirSync(this.#dir, { recursive: true });
+        fd = openSync(path, 'a');
+      }
+      log = { fd, path, checkedAt: now };
+      this.#open.set(functionName, log);
+    }
+    return log.fd;
+  }
+
+  /** Stops writing (output of processes still shutting down is dropped) and closes the files. */
   close(): void {
     this.#closed = true;
+    for (const log of this.#open.values()) closeQuietly(log.fd);
+    this.#open.clear();
   }
 
   /** Everything logged for a function so far ('' when nothing was). */
@@ -50,6 +87,14 @@ export class LogStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
       throw err;
     }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
 }
 

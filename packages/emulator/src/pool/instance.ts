@@ -14,7 +14,14 @@ import {
   platformError,
 } from '../runtime-api/invoke-call.js';
 import { RuntimeApiServer } from '../runtime-api/runtime-api-server.js';
-import { listProcessTree, type MemoryMonitor, type MemoryWatched, readPeakRss } from './memory-monitor.js';
+import {
+  listProcessTree,
+  type MemoryMonitor,
+  type MemoryWatched,
+  ProcessMemoryProbe,
+  readGroupRss,
+  readTreeRss,
+} from './memory-monitor.js';
 
 /** Grace between SIGTERM and SIGKILL on shutdown when extensions are registered (AWS: 2000 ms budget). */
 export const SHUTDOWN_GRACE_WITH_EXTENSIONS_MS = 2000;
@@ -120,6 +127,7 @@ export class Instance {
   #log = '';
   #initLog = '';
   #peakRss = 0;
+  #probe: ProcessMemoryProbe | null = null;
   #killReason: 'timeout' | 'oom' | null = null;
   /** Between the end of an invoke and END/REPORT being written: not idle yet. */
   #finishing = false;
@@ -308,31 +316,28 @@ export class Instance {
         const durationMs = performance.now() - started;
         // One event-loop turn so output the runtime wrote before answering is read from its pipes first.
         setImmediate(() => {
-          this.#opts.monitor.sampleOne(this.#watched);
           this.#opts.monitor.unwatch(this.#watched);
-          const peak = Math.max(
-            this.#peakRss,
-            this.#runtime?.pid === undefined ? 0 : readPeakRss(this.#runtime.pid),
-          );
+          const peak = Math.max(this.#peakRss, this.#sampleAfterInvoke());
           const init = this.#initDurationMs;
           this.#initDurationMs = undefined;
-          this.#writeLog(`END RequestId: ${request.requestId}\n`);
           const failed = !result.ok && this.#killReason !== null;
+          // END and REPORT in one append (one write on the invoke's path).
           this.#writeLog(
-            formatReportLine({
-              requestId: request.requestId,
-              durationMs,
-              billedMs: Math.ceil(durationMs) + (init === undefined ? 0 : Math.ceil(init)),
-              memorySizeMb: s.memorySize,
-              maxMemoryUsedMb: Math.max(1, Math.ceil(peak / (1024 * 1024))),
-              ...(init === undefined ? {} : { initDurationMs: init }),
-              ...(failed
-                ? {
-                    status: this.#killReason === 'timeout' ? 'timeout' : 'error',
-                    errorType: result.errorType,
-                  }
-                : {}),
-            }),
+            `END RequestId: ${request.requestId}\n` +
+              formatReportLine({
+                requestId: request.requestId,
+                durationMs,
+                billedMs: Math.ceil(durationMs) + (init === undefined ? 0 : Math.ceil(init)),
+                memorySizeMb: s.memorySize,
+                maxMemoryUsedMb: Math.max(1, Math.ceil(peak / (1024 * 1024))),
+                ...(init === undefined ? {} : { initDurationMs: init }),
+                ...(failed
+                  ? {
+                      status: this.#killReason === 'timeout' ? 'timeout' : 'error',
+                      errorType: result.errorType,
+                    }
+                  : {}),
+              }),
           );
           const log = this.#log;
           this.#log = '';
@@ -398,6 +403,26 @@ export class Instance {
   }
 
   readonly #watched: MemoryWatched;
+
+  /**
+   * The runtime's memory as the invoke ends: its RSS goes through the memory limit check (the tree's, when it has
+   * children), and the result is its peak RSS (VmHWM), for REPORT's Max Memory Used. Two preads of kept-open /proc
+   * files, not a /proc tree walk per invoke.
+   */
+  #sampleAfterInvoke(): number {
+    const pid = this.#runtime?.pid;
+    if (pid === undefined || this.#pgid === 0) return 0;
+    this.#probe ??= new ProcessMemoryProbe(pid);
+    const m = this.#probe.read();
+    if (m === null) return 0;
+    if (!m.hasChildren) {
+      this.#onRss(m.rss);
+      return m.peak;
+    }
+    const tree = readTreeRss(this.#pgid) ?? readGroupRss(new Set([this.#pgid])).get(this.#pgid);
+    if (tree !== undefined) this.#onRss(tree);
+    return Math.max(m.peak, tree ?? 0);
+  }
 
   #onRss(bytes: number): void {
     if (bytes > this.#peakRss) this.#peakRss = bytes;
@@ -498,6 +523,7 @@ export class Instance {
     if (!stopping) this.#kill('SIGKILL');
     if (this.#pgid !== 0) liveGroups.delete(this.#pgid);
     this.#opts.monitor.unwatch(this.#watched);
+    this.#probe?.close();
     void this.#server.close();
     rmSync(this.#opts.instanceDir, { recursive: true, force: true });
     this.#markExited();

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 const PAGE_SIZE = 4096;
 
@@ -107,6 +107,81 @@ export function readPeakRss(pid: number): number {
   }
 }
 
+/** What {@link ProcessMemoryProbe.read} found. */
+export interface ProcessMemory {
+  /** Resident set size of the process (VmRSS), bytes. */
+  readonly rss: number;
+  /** Its peak resident set size so far (VmHWM), bytes. */
+  readonly peak: number;
+  /** Whether its main thread has live child processes (then only a tree scan gives the whole RSS). */
+  readonly hasChildren: boolean;
+}
+
+/**
+ * Reads one process's memory at the end of every invoke for the price of two `pread`s: `/proc/<pid>/status` and
+ * `/proc/<pid>/task/<pid>/children` are opened once and re-read at offset 0 (procfs regenerates them), instead of
+ * an open/read/close of several files per invoke. Children are spawned from the main thread by Node (libuv), so
+ * the main thread's `children` file tells whether a full tree scan is needed.
+ */
+export class ProcessMemoryProbe {
+  readonly #pid: number;
+  readonly #buf = Buffer.allocUnsafe(4096);
+  #statusFd = -1;
+  #childrenFd = -1;
+  #closed = false;
+
+  constructor(pid: number) {
+    this.#pid = pid;
+  }
+
+  /** The process's memory now; null when it is gone (or /proc is not there). */
+  read(): ProcessMemory | null {
+    if (this.#closed) return null;
+    try {
+      if (this.#statusFd === -1) this.#statusFd = openSync(`/proc/${this.#pid}/status`, 'r');
+      const n = readSync(this.#statusFd, this.#buf, 0, this.#buf.length, 0);
+      const text = this.#buf.toString('latin1', 0, n);
+      const rss = kbField(text, 'VmRSS:');
+      const peak = kbField(text, 'VmHWM:');
+      let hasChildren = false;
+      try {
+        if (this.#childrenFd === -1)
+          this.#childrenFd = openSync(`/proc/${this.#pid}/task/${this.#pid}/children`, 'r');
+        hasChildren = readSync(this.#childrenFd, this.#buf, 0, 64, 0) > 0;
+      } catch {
+        // No `children` file on this kernel: assume there may be children (callers then scan the tree).
+        hasChildren = true;
+      }
+      return { rss, peak, hasChildren };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Closes the files (idempotent). */
+  close(): void {
+    this.#closed = true;
+    for (const fd of [this.#statusFd, this.#childrenFd]) {
+      if (fd === -1) continue;
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.#statusFd = -1;
+    this.#childrenFd = -1;
+  }
+}
+
+/** A `Name:   1234 kB` field of /proc/<pid>/status in bytes (0 when absent). */
+function kbField(status: string, name: string): number {
+  const at = status.indexOf(name);
+  if (at === -1) return 0;
+  const end = status.indexOf('\n', at);
+  return Number.parseInt(status.slice(at + name.length, end === -1 ? undefined : end), 10) * 1024 || 0;
+}
+
 /** Something whose process group is watched while it runs. */
 export interface MemoryWatched {
   readonly pgid: number;
@@ -135,16 +210,18 @@ export class MemoryMonitor {
   }
 
   unwatch(w: MemoryWatched): void {
+    // The timer stops at its next tick if nothing is watched then: back-to-back invokes (unwatch, watch) would
+    // otherwise create and clear an interval per invoke.
     this.#watched.delete(w);
-    if (this.#watched.size === 0 && this.#timer !== null) {
-      clearInterval(this.#timer);
-      this.#timer = null;
-    }
   }
 
   /** Samples every watched instance now. */
   sample(): void {
-    if (this.#watched.size === 0) return;
+    if (this.#watched.size === 0) {
+      if (this.#timer !== null) clearInterval(this.#timer);
+      this.#timer = null;
+      return;
+    }
     const fallback: MemoryWatched[] = [];
     for (const w of [...this.#watched]) {
       if (w.pgid === 0) continue;

@@ -244,12 +244,7 @@ export class RuntimeApiServer {
     const contentType = header(req, 'content-type');
     if (mode !== undefined && mode !== '') return this.#streamingResponse(call, contentType, req, res);
 
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size <= MAX_RESPONSE_PAYLOAD_BYTES) chunks.push(chunk);
-    }
+    const { body, size } = await readBody(req, MAX_RESPONSE_PAYLOAD_BYTES);
     if (size > MAX_RESPONSE_PAYLOAD_BYTES) {
       sendJson(res, 413, {
         errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD_BYTES} bytes).`,
@@ -264,9 +259,9 @@ export class RuntimeApiServer {
       return;
     }
     call.start(contentType ?? 'application/json', false);
-    call.chunk(Buffer.concat(chunks));
+    call.chunk(body);
     call.finish({ ok: true });
-    sendJson(res, 202, { status: 'OK' });
+    sendAccepted(res);
   }
 
   async #streamingResponse(
@@ -302,7 +297,7 @@ export class RuntimeApiServer {
       errorType,
       body: body.length > 0 ? body : Buffer.from(JSON.stringify({ errorMessage: '', errorType })),
     });
-    sendJson(res, 202, { status: 'OK' });
+    sendAccepted(res);
   }
 
   async #initError(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -474,11 +469,49 @@ async function drain(req: IncomingMessage): Promise<void> {
 
 /** Reads a body, keeping at most `limit` bytes (the rest is drained). */
 async function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (size + chunk.length <= limit) chunks.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(chunks);
+  return (await readBody(req, limit)).body;
+}
+
+/**
+ * Reads a whole body with plain stream events (no async iterator or promise per chunk: this runs on every
+ * invoke's `/response`). Keeps chunks while the total stays within `limit`, drains the rest; `size` is the full
+ * size. A single chunk is returned as is (no copy). Rejects when the request is aborted before its end.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<{ body: Buffer; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let kept = 0;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (kept + chunk.length <= limit && size <= limit) {
+        chunks.push(chunk);
+        kept += chunk.length;
+      }
+    });
+    req.once('end', () => {
+      ended = true;
+      const body =
+        chunks.length === 1
+          ? (chunks[0] as Buffer)
+          : chunks.length === 0
+            ? EMPTY
+            : Buffer.concat(chunks, kept);
+      resolve({ body, size });
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!ended) reject(new EmulatorError('The request was aborted before its body ended'));
+    });
+  });
+}
+
+const EMPTY = Buffer.alloc(0);
+const ACCEPTED_BODY = Buffer.from(JSON.stringify({ status: 'OK' }));
+
+/** 202 `{"status":"OK"}`, the answer to every accepted /response and /error (body encoded once). */
+function sendAccepted(res: ServerResponse): void {
+  res.writeHead(202, { 'content-type': 'application/json', 'content-length': ACCEPTED_BODY.length });
+  res.end(ACCEPTED_BODY);
 }
