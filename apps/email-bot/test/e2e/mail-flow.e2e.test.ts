@@ -40,6 +40,8 @@ const BOT = 'bot@caprice.test';
 /** Answered through an SES Lambda action after the S3 action (and the S3 notification too: one reply). */
 const BOT_VIA_SES = 'lambda@caprice.test';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+/** Replies per correspondent the deployed bot allows (EMAIL_BOT_REPLY_LIMITS). */
+const REPLY_LIMIT = 20;
 
 let dir: string;
 let emulator: Emulator;
@@ -212,6 +214,9 @@ beforeAll(async () => {
         EMAIL_BOT_BUCKET: BUCKET,
         EMAIL_BOT_KEY_PREFIX: 'inbound/',
         EMAIL_BOT_ALLOWED_RECIPIENTS: `${BOT},${BOT_VIA_SES}`,
+        // One window for the whole run (no hour or day boundary can reset a count mid-test); 20 is above the
+        // dozen replies the other tests send to alice@example.org. The reply-limit test below fills it for dora.
+        EMAIL_BOT_REPLY_LIMITS: `${REPLY_LIMIT}/9999d`,
       },
     },
   });
@@ -481,6 +486,33 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP â†’ SES â†
     expect((await botLogs()).some((l) => l.key === 'manual/missing' && l.reason === 'aws-refused')).toBe(
       true,
     );
+  });
+
+  it('answers one correspondent at most the reply limit, with many mails handled by concurrent instances', {
+    timeout: 180_000,
+  }, async () => {
+    // Prepare: more mails from one sender than the limit, sent at once (one SMTP connection each), so several
+    // instances claim slots at the same time against the emulator's S3 (If-None-Match: *).
+    const extra = 4;
+    const infos = await Promise.all(
+      Array.from({ length: REPLY_LIMIT + extra }, (_, i) =>
+        mail.sendMail({ from: 'Dora <dora@example.org>', to: BOT, subject: `limit ${i}`, text: `mail ${i}` }),
+      ),
+    );
+    // Act: wait for every outcome.
+    const outcomes = await Promise.all(
+      infos.map(async (info) => (await outcomeFor(idOf(info), 1, 120_000))[0]!),
+    );
+    // Assess
+    const tally = (msg: string, reason?: string) =>
+      outcomes.filter((o) => o.msg === msg && (reason === undefined || o.reason === reason)).length;
+    expect(tally('replied')).toBe(REPLY_LIMIT);
+    expect(tally('skipped', 'reply-limit')).toBe(extra);
+    const outbox = (await (await fetch(`${emulator.url}/_caprice/ses/outbox`)).json()) as
+      | { destinations: string[] }[]
+      | { messages: { destinations: string[] }[] };
+    const entries = Array.isArray(outbox) ? outbox : outbox.messages;
+    expect(entries.filter((e) => e.destinations.includes('dora@example.org'))).toHaveLength(REPLY_LIMIT);
   });
 
   it('logs a MessageRejected from the SES sandbox as permanent, sending nothing', {
