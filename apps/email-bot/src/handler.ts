@@ -1,5 +1,6 @@
 /**
- * The handler: for each record, fetch → parse → decide → claim → compose → send, with every outcome logged.
+ * The handler: for each record, fetch → parse → decide → compose → claim → reply limit → send, with every outcome
+ * logged.
  * Pure apart from its injected dependencies (mailbox, MIME builder, capitalization, clock, logger).
  */
 import type { ParsedMail } from 'mailparser';
