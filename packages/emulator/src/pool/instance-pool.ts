@@ -47,6 +47,10 @@ export class InstancePool {
   readonly #opts: InstancePoolOptions;
   readonly #byFunction = new Map<string, Set<Instance>>();
   readonly #waiters = new Map<string, Waiter[]>();
+  /** Invocations admitted and not yet answered, per function (what reserved concurrency limits). */
+  readonly #inFlight = new Map<string, number>();
+  /** Instances promised to one admitted invoke (idle, or answered and awaited): nobody else takes them. */
+  readonly #claimed = new Set<Instance>();
   readonly #reaper: NodeJS.Timeout;
   #closed = false;
 
@@ -65,10 +69,11 @@ export class InstancePool {
   }
 
   /**
-   * Runs one invoke. Resolves `false` at once when the function is at its concurrency limit and `wait` is
-   * false (a synchronous invoke: 429), or when its reserved concurrency is 0; with `wait`, queues until a
-   * slot frees. Resolves `true` once the sink
-   * has received the result.
+   * Runs one invoke. Concurrency is counted as AWS counts it: invocations in flight (admitted and not yet
+   * answered), not processes — an instance that has answered and is exiting, or is not back on /next yet, does not
+   * hold a slot. Resolves `false` at once when the function has `limit` invocations in flight and `wait` is false
+   * (a synchronous invoke: 429), or when its reserved concurrency is 0; with `wait`, queues until a slot frees.
+   * Resolves `true` once the sink has received the result.
    */
   async run(
     snapshot: FunctionSnapshot,
@@ -76,52 +81,99 @@ export class InstancePool {
     sink: InvokeSink,
     wait: boolean,
   ): Promise<boolean> {
-    return this.#run(snapshot, request, sink, wait, true);
+    this.#assertOpen();
+    const name = snapshot.functionName;
+    const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
+    // Reserved concurrency 0 never frees a slot: waiting would be forever.
+    if (limit === 0) return false;
+    while ((this.#inFlight.get(name) ?? 0) >= limit) {
+      if (!wait) return false;
+      await new Promise<void>((resolve) => {
+        const list = this.#waiters.get(name) ?? [];
+        list.push({ snapshot, run: resolve });
+        this.#waiters.set(name, list);
+      });
+      this.#assertOpen();
+    }
+    this.#inFlight.set(name, (this.#inFlight.get(name) ?? 0) + 1);
+    try {
+      this.#retireStale(snapshot);
+      for (;;) {
+        const inst = await this.#instanceFor(snapshot);
+        // Claimed by #instanceFor so that nobody took it across the await; invoke() makes it busy synchronously.
+        this.#claimed.delete(inst);
+        if (inst.state === 'new') {
+          await this.#coldInvoke(inst, snapshot, request, sink);
+          break;
+        }
+        if (inst.available) {
+          await inst.invoke(request, sink, snapshot.timeout * 1000);
+          break;
+        }
+        this.#assertOpen();
+      }
+    } finally {
+      const left = (this.#inFlight.get(name) ?? 1) - 1;
+      if (left === 0) this.#inFlight.delete(name);
+      else this.#inFlight.set(name, left);
+      this.#pump(name);
+    }
+    return true;
   }
 
-  async #run(
-    snapshot: FunctionSnapshot,
-    request: PoolRequest,
-    sink: InvokeSink,
-    wait: boolean,
-    mayAwaitReuse: boolean,
-  ): Promise<boolean> {
+  #assertOpen(): void {
     if (this.#closed) {
       throw new EmulatorError(
         'The instance pool is closed: the emulator is shutting down, so no new invokes run',
       );
     }
-    this.#retireStale(snapshot);
-    if (mayAwaitReuse && this.#findIdle(snapshot) === undefined) {
-      // An instance that has answered is about to call /next (within a millisecond, normally): on AWS the next
-      // sequential invoke lands on that warm environment, so wait a moment for it rather than cold-start another.
-      const answered = [...this.#instances(snapshot.functionName)].find(
-        (i) => i.answered && sameCode(i.snapshot, snapshot),
-      );
-      if (answered !== undefined) {
-        await answered.whenIdle(this.#opts.reuseWaitMs);
-        return this.#run(snapshot, request, sink, wait, false);
-      }
-    }
-    const slot = this.#acquire(snapshot);
-    if (slot === null) {
-      // Reserved concurrency 0 never frees a slot: waiting would be forever.
-      if (!wait || snapshot.reservedConcurrency === 0) return false;
-      await new Promise<void>((resolve) => {
-        const list = this.#waiters.get(snapshot.functionName) ?? [];
-        list.push({ snapshot, run: resolve });
-        this.#waiters.set(snapshot.functionName, list);
-      });
-      return this.#run(snapshot, request, sink, wait, true);
-    }
-    if (slot.state === 'idle') {
-      await slot.invoke(request, sink, snapshot.timeout * 1000);
-      return true;
-    }
-    await this.#coldInvoke(slot, snapshot, request, sink);
-    return true;
   }
 
+  /**
+   * The instance an admitted invoke runs on, claimed for it: an idle warm one of the same code; else one that has
+   * answered its invoke and is about to call /next again (on AWS the next sequential invoke lands on that warm
+   * environment), waited for a moment — each such instance is claimed by one waiting invoke only; else a new one.
+   * Starting a new one never throttles: the invoke was admitted by the in-flight count.
+   */
+  async #instanceFor(snapshot: FunctionSnapshot): Promise<Instance> {
+    const tried = new Set<Instance>();
+    for (;;) {
+      const idle = this.#findIdle(snapshot);
+      if (idle !== undefined) {
+        this.#claimed.add(idle);
+        return idle;
+      }
+      let answered: Instance | undefined;
+      for (const i of this.#instances(snapshot.functionName)) {
+        if (i.answered && !this.#claimed.has(i) && !tried.has(i) && sameCode(i.snapshot, snapshot)) {
+          answered = i;
+          break;
+        }
+      }
+      if (answered === undefined) break;
+      tried.add(answered);
+      this.#claimed.add(answered);
+      const idleNow = await answered.whenIdle(this.#opts.reuseWaitMs);
+      if (idleNow && answered.available) return answered; // still claimed
+      this.#claimed.delete(answered);
+      this.#assertOpen();
+    }
+    const set = this.#instances(snapshot.functionName);
+    const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
+    let live = 0;
+    for (const inst of set) if (inst.state !== 'dead' && inst.state !== 'stopping') live++;
+    if (live >= limit) {
+      // Keep the process count near the limit: an idle instance of other code (another version or revision)
+      // gives way to this one.
+      for (const i of set) {
+        if (i.state === 'idle' && !this.#claimed.has(i)) {
+          void i.stop('spindown');
+          break;
+        }
+      }
+    }
+    return this.#newInstance(snapshot);
+  }
   /** Marks every instance of the function retired: idle ones stop now, busy ones after their invoke. */
   retire(functionName: string): void {
     for (const inst of this.#byFunction.get(functionName) ?? []) {
@@ -213,26 +265,9 @@ export class InstancePool {
   }
 
   #findIdle(snapshot: FunctionSnapshot): Instance | undefined {
-    return [...this.#instances(snapshot.functionName)].find(
-      (i) => i.available && sameCode(i.snapshot, snapshot),
-    );
-  }
-
-  #acquire(snapshot: FunctionSnapshot): Instance | null {
-    const set = this.#instances(snapshot.functionName);
-    // The caller invokes an idle instance synchronously, so nobody else can take it meanwhile.
-    const idle = this.#findIdle(snapshot);
-    if (idle !== undefined) return idle;
-    const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
-    let live = 0;
-    for (const inst of set) if (inst.state !== 'dead' && inst.state !== 'stopping') live++;
-    if (live >= limit) {
-      // An idle instance of another version frees its slot for this one.
-      const spare = [...set].find((i) => i.state === 'idle');
-      if (spare === undefined || limit === 0) return null;
-      void spare.stop('spindown');
-    }
-    return this.#newInstance(snapshot);
+    for (const i of this.#instances(snapshot.functionName))
+      if (i.available && !this.#claimed.has(i) && sameCode(i.snapshot, snapshot)) return i;
+    return undefined;
   }
 
   #newInstance(snapshot: FunctionSnapshot): Instance {
@@ -253,7 +288,7 @@ export class InstancePool {
       onIdle: (i) => this.#onIdle(i),
       onExit: (i) => {
         set.delete(i);
-        this.#pump(i.snapshot.functionName);
+        this.#claimed.delete(i);
       },
     });
     set.add(inst);
@@ -261,14 +296,10 @@ export class InstancePool {
   }
 
   #onIdle(inst: Instance): void {
-    if (inst.retired || this.#closed) {
-      void inst.stop('spindown');
-      return;
-    }
-    this.#pump(inst.snapshot.functionName);
+    if (inst.retired || this.#closed) void inst.stop('spindown');
   }
 
-  /** Lets queued invokes try again now that an instance is idle or a slot is free. */
+  /** Lets the first queued invoke try again now that a slot is free. */
   #pump(functionName: string): void {
     const list = this.#waiters.get(functionName);
     if (list === undefined || list.length === 0) return;
