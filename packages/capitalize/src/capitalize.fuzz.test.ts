@@ -96,6 +96,43 @@ describe('randomCapitalize properties', () => {
   });
 });
 
+/** Deterministic text of about `length` units from `pieces` (xorshift32 picks), for inputs no generator makes. */
+function piecesText(pieces: readonly string[], length: number): string {
+  let state = 0x2545f491;
+  let out = '';
+  while (out.length < length) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    out += pieces[(state >>> 0) % pieces.length];
+  }
+  return out;
+}
+
+describe('long inputs (several kernel blocks, leftover bits carried between blocks and pieces)', () => {
+  // Longer than the ASCII kernel's 64 KB block and the UTF-16 kernel's 16 K-unit block.
+  const ascii = piecesText(['the ', 'Quick ', 'brOwn ', 'FOX ', '42, ', 'e-mail: ', 'x@y.z ', '\n', 'a'], 150_003);
+  const mixed = piecesText(['hello ', 'Straße ', 'Σοφία ', 'Москва ', '𐐨𐐩 ', '😀 ', '東京 ', 'é', 'ǅ'], 60_001);
+  const cases: [string, string][] = [
+    ['ASCII', ascii],
+    ['mixed', mixed],
+    ['ASCII with a non-ASCII character after the 1 KB probe', `${ascii}é`],
+  ];
+
+  it.each(cases)('%s: one-shot equals the reference model', (_, text) => {
+    expect(randomCapitalize(text, { seed: 'long' })).toBe(referenceCapitalize(text, 'long'));
+  });
+
+  it.each(cases)('%s: pieces of odd sizes across blocks equal one-shot', (_, text) => {
+    const capitalizer = createCapitalizer({ seed: 'long' });
+    const cuts = [70_001, 70_034, 70_035, 100_000, 140_000].filter((cut) => cut < text.length);
+    const streamed = splitAt(text, cuts)
+      .map((chunk) => capitalizer.push(chunk))
+      .join('');
+    expect(streamed + capitalizer.flush()).toBe(randomCapitalize(text, { seed: 'long' }));
+  });
+});
+
 function referenceLetterCount(text: string): number {
   let count = 0;
   for (const ch of text)

@@ -46,6 +46,49 @@ export class Sfc32 {
     s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   }
+
+  /**
+   * Draws outputs into `words[1..count-1]` (as int32) and records the generator state before the first draw at
+   * `states[0..3]` and after drawing `words[k]` at `states[4k..4k+3]`, so that {@link Sfc32.restore} can later
+   * return to exactly the point after the last output actually used. This lets a kernel read random bits from an
+   * array without branches, without consuming outputs it did not need.
+   */
+  fill(words: Int32Array, states: Int32Array, count: number): void {
+    const s = this.s;
+    let a = s[0]!;
+    let b = s[1]!;
+    let c = s[2]!;
+    let d = s[3]!;
+    states[0] = a;
+    states[1] = b;
+    states[2] = c;
+    states[3] = d;
+    for (let k = 1; k < count; k++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (((c << 21) | (c >>> 11)) + t) | 0;
+      words[k] = t;
+      const at = k << 2;
+      states[at] = a;
+      states[at + 1] = b;
+      states[at + 2] = c;
+      states[at + 3] = d;
+    }
+    s[0] = a;
+    s[1] = b;
+    s[2] = c;
+    s[3] = d;
+  }
+
+  /** Sets the state to the one {@link Sfc32.fill} recorded at `states[at..at+3]`. */
+  restore(states: Int32Array, at: number): void {
+    this.s[0] = states[at]!;
+    this.s[1] = states[at + 1]!;
+    this.s[2] = states[at + 2]!;
+    this.s[3] = states[at + 3]!;
+  }
 }
 
 /**
