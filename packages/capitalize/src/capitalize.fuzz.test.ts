@@ -111,8 +111,14 @@ function piecesText(pieces: readonly string[], length: number): string {
 
 describe('long inputs (several kernel blocks, leftover bits carried between blocks and pieces)', () => {
   // Longer than the ASCII kernel's 64 KB block and the UTF-16 kernel's 16 K-unit block.
-  const ascii = piecesText(['the ', 'Quick ', 'brOwn ', 'FOX ', '42, ', 'e-mail: ', 'x@y.z ', '\n', 'a'], 150_003);
-  const mixed = piecesText(['hello ', 'Straße ', 'Σοφία ', 'Москва ', '𐐨𐐩 ', '😀 ', '東京 ', 'é', 'ǅ'], 60_001);
+  const ascii = piecesText(
+    ['the ', 'Quick ', 'brOwn ', 'FOX ', '42, ', 'e-mail: ', 'x@y.z ', '\n', 'a'],
+    150_003,
+  );
+  const mixed = piecesText(
+    ['hello ', 'Straße ', 'Σοφία ', 'Москва ', '𐐨𐐩 ', '😀 ', '東京 ', 'é', 'ǅ'],
+    60_001,
+  );
   const cases: [string, string][] = [
     ['ASCII', ascii],
     ['mixed', mixed],

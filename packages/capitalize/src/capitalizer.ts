@@ -112,9 +112,9 @@ for (let pattern = 0; pattern < 16; pattern++) {
 /**
  * The random bits of one kernel run (MODE_BITS), laid out so a kernel reads them without branches: bit `t` of the
  * stream is bit `t & 31` of `words[t >>> 5]`. `words[0]` holds the caller's leftover bits, `words[1..]` fresh sfc32
- * outputs, and `states` the generator state after each of them, so that afterwards the generator is put back to
- * just after the last output actually used (see `Sfc32.fill`): the stream is exactly the one-bit-per-letter stream
- * of the contract, however far ahead the pool was filled. Shared: MODE_BITS kernels never call user code.
+ * outputs, and `states` snapshots of the generator, so that afterwards the generator is rewound to just after the
+ * last output actually used (see `Sfc32.fill`): the stream is exactly the one-bit-per-letter stream of the
+ * contract, however far ahead the pool was filled. Shared: MODE_BITS kernels never call user code.
  */
 const POOL_WORDS = ((BLOCK * 4) >>> 5) + 4;
 let poolWords: Int32Array | undefined;
@@ -379,7 +379,7 @@ export class CapitalizerImpl implements Capitalizer {
    */
   private fillPool(maxBits: number): number {
     poolWords ??= new Int32Array(POOL_WORDS);
-    poolStates ??= new Int32Array(POOL_WORDS << 2);
+    poolStates ??= new Int32Array(((POOL_WORDS >>> 3) << 2) + 4);
     const state = this.bitState;
     const bitCount = state[1]!;
     const first = 32 - bitCount;
@@ -394,7 +394,7 @@ export class CapitalizerImpl implements Capitalizer {
     const used = t & 31;
     this.bitState[0] = poolWords![word]! >>> used;
     this.bitState[1] = 32 - used;
-    this.rng!.restore(poolStates!, word << 2);
+    this.rng!.rewind(poolStates!, word);
   }
 
   /** Any text, through a UTF-16LE Buffer sharing memory with the Uint16Array the kernel edits. */

@@ -31,6 +31,20 @@ describe('sfc32', () => {
     }
   });
 
+  it('fill + rewind: after rewinding to any drawn word, the stream continues as if only that far had been drawn', () => {
+    const count = 40;
+    const words = new Int32Array(count);
+    const states = new Int32Array(4 * (count >>> 3) + 4);
+    const expected = referenceSfc32([5, 6, 7, 8], count + 3);
+    for (let word = 0; word < count; word++) {
+      const rng = new Sfc32(5, 6, 7, 8);
+      rng.fill(words, states, count);
+      expect(Array.from(words.subarray(1), (x) => x >>> 0)).toEqual(expected.slice(0, count - 1));
+      rng.rewind(states, word);
+      expect([rng.nextUint32(), rng.nextUint32()]).toEqual(expected.slice(word, word + 2));
+    }
+  });
+
   it('produces balanced bits', () => {
     const rng = new Sfc32(...cyrb128('balance'));
     const ones = new Array<number>(32).fill(0);

@@ -48,10 +48,10 @@ export class Sfc32 {
   }
 
   /**
-   * Draws outputs into `words[1..count-1]` (as int32) and records the generator state before the first draw at
-   * `states[0..3]` and after drawing `words[k]` at `states[4k..4k+3]`, so that {@link Sfc32.restore} can later
-   * return to exactly the point after the last output actually used. This lets a kernel read random bits from an
-   * array without branches, without consuming outputs it did not need.
+   * Draws outputs into `words[1..count-1]` (as int32) and records the generator state before the first draw and
+   * after every 8th, so that {@link Sfc32.rewind} can later return to exactly the point after the last output
+   * actually used. This lets a kernel read random bits from an array without branches, without consuming outputs
+   * it did not need. `states` needs `4 * (count >>> 3) + 4` entries.
    */
   fill(words: Int32Array, states: Int32Array, count: number): void {
     const s = this.s;
@@ -70,11 +70,13 @@ export class Sfc32 {
       b = (c + (c << 3)) | 0;
       c = (((c << 21) | (c >>> 11)) + t) | 0;
       words[k] = t;
-      const at = k << 2;
-      states[at] = a;
-      states[at + 1] = b;
-      states[at + 2] = c;
-      states[at + 3] = d;
+      if ((k & 7) === 0) {
+        const at = k >>> 1;
+        states[at] = a;
+        states[at + 1] = b;
+        states[at + 2] = c;
+        states[at + 3] = d;
+      }
     }
     s[0] = a;
     s[1] = b;
@@ -82,12 +84,14 @@ export class Sfc32 {
     s[3] = d;
   }
 
-  /** Sets the state to the one {@link Sfc32.fill} recorded at `states[at..at+3]`. */
-  restore(states: Int32Array, at: number): void {
+  /** Puts the generator just after drawing `words[word]` of the last {@link Sfc32.fill} (0: before any draw). */
+  rewind(states: Int32Array, word: number): void {
+    const at = (word >>> 3) << 2;
     this.s[0] = states[at]!;
     this.s[1] = states[at + 1]!;
     this.s[2] = states[at + 2]!;
     this.s[3] = states[at + 3]!;
+    for (let k = word & 7; k > 0; k--) this.nextUint32();
   }
 }
 
