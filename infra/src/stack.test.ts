@@ -27,6 +27,12 @@ describe('defineStack', () => {
     expect(stack.layer.architectures).toEqual(['arm64']);
   });
 
+  it("passes the bot's reply limit through only when set (the bot validates it at init)", () => {
+    const bot = (env: Record<string, string>) => defineStack(env).functions[1]?.environment ?? {};
+    expect(bot({})).not.toHaveProperty('EMAIL_BOT_REPLY_LIMITS');
+    expect(bot({ CAPRICE_EMAIL_REPLY_LIMITS: '50/1h' })).toMatchObject({ EMAIL_BOT_REPLY_LIMITS: '50/1h' });
+  });
+
   it.each([
     [{ CAPRICE_REGION: 'mars' }, /region is "mars"/],
     [{ CAPRICE_ACCOUNT: '12' }, /account is "12"/],

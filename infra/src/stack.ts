@@ -140,6 +140,8 @@ export function defineStack(env: Env = process.env): Stack {
         EMAIL_BOT_NAME: 'Caprice Bot',
         EMAIL_BOT_BUCKET: bucket,
         EMAIL_BOT_KEY_PREFIX: keyPrefix,
+        // The bot's per-correspondent reply limit (its default when unset), e.g. "50/1h" while trying the demo.
+        ...(env.CAPRICE_EMAIL_REPLY_LIMITS ? { EMAIL_BOT_REPLY_LIMITS: env.CAPRICE_EMAIL_REPLY_LIMITS } : {}),
       }),
     ],
     triggers: {

@@ -143,13 +143,14 @@ async function invoke(name: string, event: unknown, type: 'RequestResponse' | 'E
 function sesStored(n: number): Buffer {
   return Buffer.from(
     [
-      'Return-Path: <alice@example.org>',
+      `Return-Path: <alice${n}@example.org>`,
       'Received: from mail.example.org by inbound-smtp.us-east-1.amazonaws.com with SMTP id x;',
       ' Wed, 25 Nov 2026 09:00:00 +0000',
       'X-SES-Spam-Verdict: PASS',
       'X-SES-Virus-Verdict: PASS',
       'Authentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass',
-      'From: Alice <alice@example.org>',
+      // One sender per message: the bot's per-correspondent reply limit is not what the soak measures.
+      `From: Alice <alice${n}@example.org>`,
       `To: <${bot}>`,
       `Subject: soak ${n}`,
       `Message-ID: <soak-${n}@example.org>`,
