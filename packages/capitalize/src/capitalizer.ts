@@ -449,6 +449,27 @@ export class CapitalizerImpl implements Capitalizer {
     let plane1: PlaneTable | undefined;
     let i = from;
     for (; i < to; i++) {
+      if (i + 1 < to) {
+        // Two resolved BMP units at a time: one read of the pool for both (the common case).
+        const c0 = units[i]!;
+        const c1 = units[i + 1]!;
+        const e0 = bmp[c0]!;
+        const e1 = bmp[c1]!;
+        if (e0 >= UNCHANGED_ENTRY && e1 >= UNCHANGED_ENTRY) {
+          const letter0 = ((e0 >>> 16) + 0xffff) >>> 16;
+          const letter1 = ((e1 >>> 16) + 0xffff) >>> 16;
+          const take = (pool[t >>> 5]! >>> (t & 31)) | ((pool[(t >>> 5) + 1]! << 1) << (31 - (t & 31)));
+          const form0 = e0 >>> ((take & 1) << 4);
+          const form1 = e1 >>> (((take >>> letter0) & 1) << 4);
+          // 0xffff for a letter, 0 otherwise (no negation: `-0` would be a double).
+          units[i] = c0 ^ ((c0 ^ form0) & ((letter0 << 16) - letter0));
+          units[i + 1] = c1 ^ ((c1 ^ form1) & ((letter1 << 16) - letter1));
+          t += letter0 + letter1;
+          i++;
+          continue;
+        }
+      }
+      // One unit: an unknown entry, a high surrogate, or the last unit of the block.
       const c = units[i]!;
       const entry = bmp[c]!;
       if (entry < UNCHANGED_ENTRY) {
@@ -477,7 +498,6 @@ export class CapitalizerImpl implements Capitalizer {
       }
       const letter = ((entry >>> 16) + 0xffff) >>> 16;
       const form = entry >>> (((pool[t >>> 5]! >>> (t & 31)) & 1) << 4);
-      // 0xffff for a letter, 0 otherwise (no negation: `-0` would be a double).
       units[i] = c ^ ((c ^ form) & ((letter << 16) - letter));
       t += letter;
     }
