@@ -32,6 +32,11 @@ export {
   UnzippedSizeError,
 } from './errors.js';
 export { AwsServiceError, sendAwsJsonError } from './http/aws-error.js';
+export {
+  DEFAULT_LISTENER_TIMEOUTS,
+  type ListenerTimeouts,
+  RUNTIME_API_TIMEOUTS,
+} from './http/listener-timeouts.js';
 export type { InvokeOptions, InvokeOutput, StreamingInvokeOutput } from './invoke/invoke-api.js';
 export { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 export type {

@@ -13,6 +13,13 @@ import {
 import { createLambdaRoutes, LAMBDA_PATH_PREFIXES } from './control-plane/lambda-routes.js';
 import { ListenError } from './errors.js';
 import { sendAwsJsonError } from './http/aws-error.js';
+import {
+  type DEFAULT_LISTENER_TIMEOUTS,
+  guardBodyIdle,
+  type ListenerTimeouts,
+  listenerTimeouts,
+  serverOptions,
+} from './http/listener-timeouts.js';
 import { sendJson } from './http/send-json.js';
 import { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 import type { DataPlaneOptions } from './lambda/types.js';
@@ -91,6 +98,12 @@ export interface EmulatorOptions {
   readonly defaultService?: string;
   /** Services built from the running emulator's parts (they need the data plane or the control plane). */
   readonly extensions?: readonly ((parts: EmulatorParts) => EmulatorExtension | Promise<EmulatorExtension>)[];
+  /**
+   * Slow-loris bounds of the main port and of function URL ports (defaults: {@link DEFAULT_LISTENER_TIMEOUTS}:
+   * headers within 20 s, a body that stalls for 60 s is cut, no overall limit so slow uploads and long invokes
+   * complete). The Runtime API's are `dataPlane.runtimeApiTimeouts`.
+   */
+  readonly listenerTimeouts?: Partial<ListenerTimeouts>;
 }
 
 /** A running emulator. */
@@ -182,7 +195,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return defaultService;
     },
   });
-  const server = createServer((req, res) => {
+  const bounds = listenerTimeouts(options.listenerTimeouts);
+  const server = createServer(serverOptions(bounds), (req, res) => {
+    guardBodyIdle(req, res, bounds.bodyIdleTimeoutMs);
     if (ready || req.url?.startsWith('/_caprice/health')) {
       router(req, res);
       return;
@@ -190,8 +205,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     req.resume();
     sendAwsJsonError(res, 503, 'ServiceException', 'The emulator is starting; retry shortly.');
   });
-  // Invokes can legitimately run for 900 s; Node's default 300 s request timeout would cut them.
-  server.requestTimeout = 0;
+  // requestTimeout (0 here) only covers receiving the request; a 900 s invoke after it is never cut.
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -229,6 +243,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       controlPlane: lambda,
       dataPlane: plane,
       host,
+      timeouts: bounds,
     });
     functionUrls = urls;
     closers.push(() => urls.close());

@@ -8,6 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListenError } from '../errors.js';
+import {
+  type DEFAULT_LISTENER_TIMEOUTS,
+  guardBodyIdle,
+  type ListenerTimeouts,
+  listenerTimeouts,
+  serverOptions,
+} from '../http/listener-timeouts.js';
 import { type CorsConfiguration, type CorsPolicy, createCorsPolicy } from './cors.js';
 import { FrontDoorConfigError, MalformedResultError, PayloadTooLargeError } from './errors.js';
 import { type EventContext, newHttpApiRequestId, newTraceId } from './event-context.js';
@@ -88,7 +95,12 @@ export interface FunctionUrlFrontDoorOptions extends CommonOptions {
 export interface FrontDoor {
   readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Serves on `host:port` (default 127.0.0.1, a free port). */
-  listen(options?: { port?: number; host?: string }): Promise<ListeningFrontDoor>;
+  listen(options?: {
+    port?: number;
+    host?: string;
+    /** Slow-loris bounds (defaults: {@link DEFAULT_LISTENER_TIMEOUTS}). */
+    timeouts?: Partial<ListenerTimeouts>;
+  }): Promise<ListeningFrontDoor>;
 }
 
 export interface ListeningFrontDoor {
@@ -519,8 +531,12 @@ function frontDoor(handler: (req: IncomingMessage, res: ServerResponse) => Promi
   };
   return {
     handle,
-    listen: async ({ port = 0, host = '127.0.0.1' } = {}) => {
-      const server = createServer((req, res) => void handle(req, res));
+    listen: async ({ port = 0, host = '127.0.0.1', timeouts } = {}) => {
+      const bounds = listenerTimeouts(timeouts);
+      const server = createServer(serverOptions(bounds), (req, res) => {
+        guardBodyIdle(req, res, bounds.bodyIdleTimeoutMs);
+        void handle(req, res);
+      });
       // Requests Node's HTTP parser refuses (unknown method tokens, heads over 16 KiB, bad framing) never reach
       // the handler; answer them in JSON like every other front-door error instead of Node's bare status line.
       server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -529,7 +545,8 @@ function frontDoor(handler: (req: IncomingMessage, res: ServerResponse) => Promi
           socket.destroy();
           return;
         }
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+        const status =
+          err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
         const body = JSON.stringify({ message: STATUS_CODES[status] });
         // A HEAD answer carries no body (the raw packet starts with the request line when it was read).
         const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';

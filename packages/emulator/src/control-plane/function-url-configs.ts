@@ -6,6 +6,12 @@ import { type AwsCors, corsFromAws } from '../apigw/aws-config.js';
 import { createFunctionUrlFrontDoor, type FrontDoor, type IntegrationErrorLog } from '../apigw/front-door.js';
 import type { InvokeFunction, InvokeStreamingFunction } from '../apigw/types.js';
 import { AwsServiceError } from '../http/aws-error.js';
+import {
+  DEFAULT_LISTENER_TIMEOUTS,
+  guardBodyIdle,
+  type ListenerTimeouts,
+  serverOptions,
+} from '../http/listener-timeouts.js';
 import type { DataPlane } from '../lambda/data-plane.js';
 import { readJsonDir, removeFile, writeJsonFile } from '../store/json-file.js';
 import type { PolicyStatement } from '../store/lambda-store.js';
@@ -48,6 +54,8 @@ export interface FunctionUrlConfigsOptions {
   /** Interface the URL ports bind (the emulator's host). */
   readonly host: string;
   readonly onIntegrationError?: IntegrationErrorLog;
+  /** Slow-loris bounds of the URL ports (defaults: {@link DEFAULT_LISTENER_TIMEOUTS}). */
+  readonly timeouts?: ListenerTimeouts;
 }
 
 /** One listening function URL. */
@@ -336,14 +344,16 @@ export class FunctionUrlConfigs {
   /** Starts the URL's own server (the caller registers it in #open). */
   async #listen(name: string, record: FunctionUrlRecord, port: number): Promise<OpenUrl> {
     if (this.#closed) throw shuttingDown();
+    const bounds = this.#o.timeouts ?? DEFAULT_LISTENER_TIMEOUTS;
     const open: OpenUrl = {
       functionName: name,
       record,
       door: this.#door(name, record),
-      server: createServer((req, res) => void this.#serve(open, req, res)),
+      server: createServer(serverOptions(bounds), (req, res) => {
+        guardBodyIdle(req, res, bounds.bodyIdleTimeoutMs);
+        void this.#serve(open, req, res);
+      }),
     };
-    // A function may run for up to 900 s; Node's default request timeout (300 s) would cut it.
-    open.server.requestTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       open.server.once('error', reject);
       open.server.listen(port, this.#o.host, () => {

@@ -1,3 +1,4 @@
+import { type ListenerTimeouts, listenerTimeouts, RUNTIME_API_TIMEOUTS } from '../http/listener-timeouts.js';
 import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from '../invoke/async-invoker.js';
 import {
   InvokeApi,
@@ -49,6 +50,11 @@ export interface DataPlaneTuning {
    * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` here replace the default fake credentials.
    */
   readonly platformEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Slow-loris bounds of each instance's Runtime API (defaults: {@link RUNTIME_API_TIMEOUTS}: headers within 20 s;
+   * `/next` and streamed `/response` bodies are never cut).
+   */
+  readonly runtimeApiTimeouts?: Partial<ListenerTimeouts>;
 }
 
 /** The data plane plus what the CLI, the dashboard and other front doors use. */
@@ -88,6 +94,7 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     reuseWaitMs: options.reuseWaitMs ?? DEFAULT_REUSE_WAIT_MS,
+    runtimeApiTimeouts: listenerTimeouts(options.runtimeApiTimeouts, RUNTIME_API_TIMEOUTS),
   });
   const asyncInvoker = new AsyncInvoker(
     pool,

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmulatorError } from '../errors.js';
+import type { ListenerTimeouts } from '../http/listener-timeouts.js';
 import type { FunctionSnapshot } from '../lambda/types.js';
 import { formatReportLine, type LogStore } from '../logs/log-store.js';
 import type { InvokeRequest, InvokeResult, InvokeSink } from '../runtime-api/invoke-call.js';
@@ -28,6 +29,8 @@ export interface InstancePoolOptions {
   readonly idleTimeoutMs: number;
   /** How long a new invoke waits for an instance that has answered but is not back on /next yet. */
   readonly reuseWaitMs: number;
+  /** Slow-loris bounds of each instance's Runtime API. */
+  readonly runtimeApiTimeouts?: ListenerTimeouts;
 }
 
 /** What to run: the request without its deadline (the instance sets it when it delivers). */
@@ -285,6 +288,9 @@ export class InstancePool {
       logs: this.#opts.logs,
       monitor: this.#opts.monitor,
       platformEnv: this.#opts.platformEnv,
+      ...(this.#opts.runtimeApiTimeouts === undefined
+        ? {}
+        : { runtimeApiTimeouts: this.#opts.runtimeApiTimeouts }),
       onIdle: (i) => this.#onIdle(i),
       onExit: (i) => {
         set.delete(i);

@@ -4,6 +4,7 @@ import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { EmulatorError } from '../errors.js';
+import type { ListenerTimeouts } from '../http/listener-timeouts.js';
 import type { FunctionSnapshot } from '../lambda/types.js';
 import { formatReportLine, type LogStore } from '../logs/log-store.js';
 import {
@@ -61,6 +62,8 @@ export interface InstanceOptions {
   readonly monitor: MemoryMonitor;
   /** Unreserved platform variables (credentials, endpoint…) under the function's own. */
   readonly platformEnv: Readonly<Record<string, string>>;
+  /** Slow-loris bounds of the instance's Runtime API. */
+  readonly runtimeApiTimeouts?: ListenerTimeouts;
   /** The instance finished an invoke and waits for the next. */
   onIdle(instance: Instance): void;
   /** The instance's runtime process is gone (exit, kill, stop). */
@@ -165,6 +168,7 @@ export class Instance {
           this.#resolveInit({ ok: false, errorType, body, timedOut: false });
         },
       },
+      opts.runtimeApiTimeouts,
     );
   }
 

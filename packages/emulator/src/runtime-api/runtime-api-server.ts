@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmulatorError } from '../errors.js';
+import {
+  guardBodyIdle,
+  type ListenerTimeouts,
+  RUNTIME_API_TIMEOUTS,
+  serverOptions,
+} from '../http/listener-timeouts.js';
 import type { InvokeCall, InvokeRequest, InvokeResult } from './invoke-call.js';
 
 /** `MaxPayloadSize` of the Runtime API: 6 MiB + 100 B. */
@@ -53,20 +59,23 @@ export class RuntimeApiServer {
   #readySignalled = false;
   #shuttingDown = false;
 
-  constructor(info: RuntimeApiInfo, listener: RuntimeApiListener) {
+  constructor(
+    info: RuntimeApiInfo,
+    listener: RuntimeApiListener,
+    timeouts: ListenerTimeouts = RUNTIME_API_TIMEOUTS,
+  ) {
     this.#info = info;
     this.#listener = listener;
-    this.#server = createServer((req, res) => {
+    // /next blocks for as long as it takes and a streamed /response may pause between chunks for as long as the
+    // function runs: by default only the headers are bounded (slow-loris), never the wait or the body.
+    this.#server = createServer(serverOptions(timeouts), (req, res) => {
+      guardBodyIdle(req, res, timeouts.bodyIdleTimeoutMs);
       this.#route(req, res).catch((err: unknown) => {
         if (!res.headersSent)
           sendJson(res, 500, { errorType: 'InternalServerError', errorMessage: String(err) });
         else res.destroy();
       });
     });
-    // /next blocks for as long as it takes: no server-side timeouts.
-    this.#server.requestTimeout = 0;
-    this.#server.headersTimeout = 0;
-    this.#server.keepAliveTimeout = 0;
   }
 
   /** Starts listening on an ephemeral port; resolves to `host:port` for `AWS_LAMBDA_RUNTIME_API`. */
