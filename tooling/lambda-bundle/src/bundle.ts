@@ -1,5 +1,13 @@
-import { type BuildOptions, type BuildResult, build, context, type Metafile } from 'esbuild';
+import { type BuildOptions, type BuildResult, build, context, type Metafile, type Plugin } from 'esbuild';
 import { BundleBuildError } from './errors.js';
+import {
+  type BuiltinViaRequire,
+  type LazyModule,
+  lazyModulesPlugin,
+  type ModuleReplacement,
+  replaceModulesPlugin,
+  requireBuiltinsPlugin,
+} from './plugins.js';
 
 /** Options for {@link buildLambdaBundle}. */
 export interface LambdaBundleOptions {
@@ -14,6 +22,19 @@ export interface LambdaBundleOptions {
   readonly external?: readonly string[];
   /** Write `<outfile>.map` and point to it (off by default: it doubles the zip for little use in Lambda). */
   readonly sourcemap?: boolean;
+  /**
+   * Where license comments go: `'eof'` (default, at the end of the bundle), `'external'` (`<outfile>.LEGAL.txt`
+   * beside it, so it can stay out of the zip) or `'none'`.
+   */
+  readonly legalComments?: 'eof' | 'external' | 'none';
+  /** Imports swapped for other modules at build time (see {@link ModuleReplacement}). */
+  readonly replace?: readonly ModuleReplacement[];
+  /** Dependencies loaded on first use instead of at init (see {@link LazyModule}). */
+  readonly lazy?: readonly LazyModule[];
+  /** Node builtins taken through `createRequire()` instead of an ESM import (see {@link BuiltinViaRequire}). */
+  readonly requireBuiltins?: readonly BuiltinViaRequire[];
+  /** Further esbuild plugins, run after the ones above. */
+  readonly plugins?: readonly Plugin[];
 }
 
 /** What esbuild produced, with the figures the bundle-size budget cares about. */
@@ -49,14 +70,22 @@ function esbuildOptions(options: LambdaBundleOptions): BuildOptions & { metafile
     sourcemap: options.sourcemap ? 'linked' : false,
     external: [...(options.external ?? [])],
     banner: { js: REQUIRE_BANNER },
-    legalComments: 'eof',
+    legalComments: options.legalComments ?? 'eof',
     metafile: true,
     logLevel: 'silent',
+    plugins: [
+      ...(options.replace?.length ? [replaceModulesPlugin(options.replace)] : []),
+      ...(options.lazy?.length ? [lazyModulesPlugin(options.lazy)] : []),
+      ...(options.requireBuiltins?.length ? [requireBuiltinsPlugin(options.requireBuiltins)] : []),
+      ...(options.plugins ?? []),
+    ],
   };
 }
 
 function toResult(options: LambdaBundleOptions, result: BuildResult<{ metafile: true }>): LambdaBundleResult {
-  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'));
+  const output = Object.entries(result.metafile.outputs).find(
+    ([path]) => !path.endsWith('.map') && !path.endsWith('.LEGAL.txt'),
+  );
   return { outfile: options.outfile, bytes: output?.[1].bytes ?? 0, metafile: result.metafile };
 }
 

@@ -8,6 +8,14 @@ export {
 } from './bundle.js';
 export { BundleBuildError, LambdaBundleError, ZipEntryPathError } from './errors.js';
 export {
+  type BuiltinViaRequire,
+  type LazyModule,
+  lazyModulesPlugin,
+  type ModuleReplacement,
+  replaceModulesPlugin,
+  requireBuiltinsPlugin,
+} from './plugins.js';
+export {
   assertSafeEntryPath,
   collectDirectory,
   writeReproducibleZip,

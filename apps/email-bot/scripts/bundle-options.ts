@@ -1,0 +1,90 @@
+/**
+ * How the email bot is bundled (scripts/bundle.ts) and the options the cold-start and size benchmarks compare, one
+ * at a time and combined (bench/src/benches/cold.ts, sizes.ts). See the README's "Bundle" section for what each buys.
+ */
+import { fileURLToPath } from 'node:url';
+import type {
+  BuiltinViaRequire,
+  LambdaBundleOptions,
+  LazyModule,
+  ModuleReplacement,
+} from '@caprice/lambda-bundle';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The handler module. */
+export const EMAIL_BOT_ENTRY = `${root}src/main.ts`;
+
+/**
+ * (a) Charset tables from Node's ICU instead of the bundle: iconv-lite's double-byte tables are generated on first
+ * use (shims/iconv-dbcs-data.ts) and encoding-japanese's ISO-2022-JP/EUC-JP decoding reads ICU's EUC-JP table
+ * (shims/encoding-japanese.ts). Both decode exactly like the originals (shims/*.test.ts, every code).
+ */
+export const ICU_CHARSET_SHIMS: readonly ModuleReplacement[] = [
+  {
+    specifier: './dbcs-data',
+    importer: /[\\/]iconv-lite[\\/]encodings[\\/]index\.js$/,
+    with: `${root}shims/iconv-dbcs-data.ts`,
+    exportAsModule: 'dbcsEncodings',
+  },
+  {
+    specifier: 'encoding-japanese',
+    importer: /[\\/]libmime[\\/]/,
+    with: `${root}shims/encoding-japanese.ts`,
+    exportAsModule: 'encodingJapanese',
+  },
+];
+
+/**
+ * (b) Paths not every mail takes, loaded on first use: html-to-text (and its HTML parser stack) only for a mail
+ * with HTML and no text part; `he` only for mailparser's HTML renderings the bot switches off.
+ */
+export const LAZY_PATHS: readonly LazyModule[] = [
+  { specifier: 'html-to-text', importer: /[\\/]mailparser[\\/]/, exports: ['htmlToText'] },
+  { specifier: 'he', importer: /[\\/]mailparser[\\/]/, exports: ['default'] },
+];
+
+/**
+ * (e) `node:http` through require(): its ESM import makes Node 24 read the lazy `WebSocket`/`CloseEvent`/
+ * `MessageEvent` exports, which load Node's bundled undici (20–50 ms) though the SDK only uses `http.request`.
+ */
+export const HTTP_VIA_REQUIRE: readonly BuiltinViaRequire[] = [
+  { name: 'http', omit: ['WebSocket', 'CloseEvent', 'MessageEvent'] },
+];
+
+/** The option sets the benchmarks compare; `shipped` is what scripts/bundle.ts builds. */
+export const BUNDLE_VARIANTS = {
+  /** @caprice/lambda-bundle defaults: minified ESM, legal comments at the end. */
+  baseline: {},
+  /** (a) alone. */
+  icuCharsets: { replace: ICU_CHARSET_SHIMS },
+  /** (b) alone. */
+  lazyPaths: { lazy: LAZY_PATHS },
+  /** (c) license comments in a file beside the bundle, outside the zip. */
+  legalExternal: { legalComments: 'external' },
+  /** (e) alone. */
+  httpViaRequire: { requireBuiltins: HTTP_VIA_REQUIRE },
+  /** (a) + (b) + (c) + (e): what ships. */
+  shipped: {
+    replace: ICU_CHARSET_SHIMS,
+    lazy: LAZY_PATHS,
+    legalComments: 'external',
+    requireBuiltins: HTTP_VIA_REQUIRE,
+  },
+} as const satisfies Record<string, Partial<LambdaBundleOptions>>;
+
+export type BundleVariant = keyof typeof BUNDLE_VARIANTS;
+
+/**
+ * The options to bundle the email bot into `outfile` (`variant` defaults to what ships).
+ *
+ * @example
+ * await buildLambdaBundle(emailBotBundleOptions(`${dir}/index.mjs`));
+ */
+export function emailBotBundleOptions(
+  outfile: string,
+  variant: BundleVariant = 'shipped',
+  extra: Partial<LambdaBundleOptions> = {},
+): LambdaBundleOptions {
+  return { entry: EMAIL_BOT_ENTRY, outfile, ...BUNDLE_VARIANTS[variant], ...extra };
+}
