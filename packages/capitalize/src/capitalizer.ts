@@ -309,6 +309,8 @@ export class CapitalizerImpl implements Capitalizer {
     let t = this.fillPool((to - from) << 2);
     const pool = poolWords!;
     for (let w = from; w < to; w += 8) {
+      // Per word: letter lanes (bit 7 of each byte), then the four lane flags gathered into bits 21..24 of one
+      // product (the partial products never overlap).
       const x0 = u32[w + 0]!;
       const y0 = x0 | 0x20202020;
       const l0 = (y0 + 0x1f1f1f1f) & ~(y0 + 0x05050505) & 0x80808080;
