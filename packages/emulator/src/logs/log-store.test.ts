@@ -57,3 +57,30 @@ test('a log file removed underneath the store is started again (checked at most 
   expect(seen).toBe('two\n');
   store.close();
 });
+
+test('appendSoon: written with the next line of the function, on readLogs, on close, or on its own shortly', async () => {
+  const dir = mkdtempSync(join(root, 'soon-'));
+  const store = new LogStore(dir);
+  store.appendSoon('f', 'START\n');
+  store.append('f', 'out\n');
+  expect(store.readLogs('f')).toBe('START\nout\n');
+  store.appendSoon('f', 'START2\n');
+  // readLogs never misses a line that is waiting.
+  expect(store.readLogs('f')).toBe('START\nout\nSTART2\n');
+  store.appendSoon('g', 'alone\n');
+  const file = store.pathFor('g');
+  const { readFileSync } = await import('node:fs');
+  const onDisk = () => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  // Poll the file itself (not readLogs, which would write it): the timer writes it on its own.
+  for (let i = 0; i < 300 && onDisk() === ''; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(onDisk()).toBe('alone\n');
+  store.appendSoon('h', 'last\n');
+  store.close();
+  expect(store.readLogs('h')).toBe('last\n');
+});

@@ -6,6 +6,8 @@ export const LOG_TAIL_BYTES = 4096;
 
 /** How often a kept-open log file is checked for having been removed underneath us. */
 const REOPEN_CHECK_MS = 1000;
+/** The longest a line given to `appendSoon` waits for company before it is written alone. */
+export const SOON_FLUSH_MS = 50;
 
 interface OpenLog {
   readonly fd: number;
@@ -23,6 +25,9 @@ interface OpenLog {
 export class LogStore {
   readonly #dir: string;
   readonly #open = new Map<string, OpenLog>();
+  /** Lines given to `appendSoon`, per function, not written yet. */
+  readonly #soon = new Map<string, string>();
+  #soonTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(stateDir: string) {
@@ -38,6 +43,42 @@ export class LogStore {
   /** Appends complete lines (each should end with `\n`); dropped once the store is closed. */
   append(functionName: string, text: string): void {
     if (this.#closed) return;
+    const soon = this.#soon.get(functionName);
+    if (soon !== undefined) {
+      this.#soon.delete(functionName);
+      text = soon + text;
+    }
+    this.#write(functionName, text);
+  }
+
+  /**
+   * Appends lines that may wait a moment (at most {@link SOON_FLUSH_MS}) to share one write with the next lines
+   * of the same function: START waits for END/REPORT (one write per invoke instead of two), while any other
+   * line of the function, `readLogs` and `close` write it first, so the file's order never changes.
+   */
+  appendSoon(functionName: string, text: string): void {
+    if (this.#closed) return;
+    this.#soon.set(functionName, (this.#soon.get(functionName) ?? '') + text);
+    if (this.#soonTimer === null) {
+      this.#soonTimer = setTimeout(() => {
+        this.#soonTimer = null;
+        this.#flushSoon();
+      }, SOON_FLUSH_MS);
+      this.#soonTimer.unref();
+    }
+  }
+
+  #flushSoon(functionName?: string): void {
+    for (const [name, text] of functionName === undefined
+      ? [...this.#soon]
+      : [[functionName, this.#soon.get(functionName)] as const]) {
+      if (text === undefined) continue;
+      this.#soon.delete(name);
+      this.#write(name, text);
+    }
+  }
+
+  #write(functionName: string, text: string): void {
     const fd = this.#fdFor(functionName);
     const bytes = Buffer.from(text, 'utf8');
     let written = 0;
@@ -74,6 +115,10 @@ export class LogStore {
 
   /** Stops writing (output of processes still shutting down is dropped) and closes the files. */
   close(): void {
+    if (this.#closed) return;
+    this.#flushSoon();
+    if (this.#soonTimer !== null) clearTimeout(this.#soonTimer);
+    this.#soonTimer = null;
     this.#closed = true;
     for (const log of this.#open.values()) closeQuietly(log.fd);
     this.#open.clear();
@@ -81,6 +126,7 @@ export class LogStore {
 
   /** Everything logged for a function so far ('' when nothing was). */
   readLogs(functionName: string): string {
+    if (!this.#closed) this.#flushSoon(functionName);
     try {
       return readFileSync(this.pathFor(functionName), 'utf8');
     } catch (err) {

@@ -300,7 +300,8 @@ export class Instance {
     this.#log = '';
     this.#peakRss = 0;
     const started = performance.now();
-    this.#writeLog(`START RequestId: ${request.requestId} Version: ${s.version}\n`);
+    // START may wait a moment to share END/REPORT's write (any output line of the invoke writes it first).
+    this.#writeLog(`START RequestId: ${request.requestId} Version: ${s.version}\n`, true);
     const timer = setTimeout(() => {
       this.#killReason = 'timeout';
       this.#kill('SIGKILL');
@@ -544,8 +545,9 @@ export class Instance {
     for (const c of this.#children) if (c.pid !== undefined) killGroup(c.pid, signal);
   }
 
-  #writeLog(text: string): void {
-    this.#opts.logs.append(this.snapshot.functionName, text);
+  #writeLog(text: string, soon = false): void {
+    if (soon) this.#opts.logs.appendSoon(this.snapshot.functionName, text);
+    else this.#opts.logs.append(this.snapshot.functionName, text);
     if (this.#call !== null) this.#log += text;
     else if (this.state === 'init') this.#initLog += text;
   }
