@@ -3,11 +3,13 @@
  * at a time and combined (bench/src/benches/cold.ts, sizes.ts). See the README's "Bundle" section for what each buys.
  */
 import { fileURLToPath } from 'node:url';
-import type {
-  BuiltinViaRequire,
-  LambdaBundleOptions,
-  LazyModule,
-  ModuleReplacement,
+import {
+  type BuiltinViaRequire,
+  buildLambdaBundle,
+  type LambdaBundleOptions,
+  type LambdaBundleResult,
+  type LazyModule,
+  type ModuleReplacement,
 } from '@caprice/lambda-bundle';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -37,11 +39,24 @@ export const ICU_CHARSET_SHIMS: readonly ModuleReplacement[] = [
 
 /**
  * (b) Paths not every mail takes, loaded on first use: html-to-text (and its HTML parser stack) only for a mail
- * with HTML and no text part; `he` only for mailparser's HTML renderings the bot switches off.
+ * with HTML and no text part; `he` and linkify-it only for mailparser's HTML renderings the bot switches off.
+ * mailparser configures a linkify instance at load time, so linkify-it gets a stand-in that records that
+ * configuration and builds the real one on first use (shims/linkify-it-deferred.ts).
  */
 export const LAZY_PATHS: readonly LazyModule[] = [
   { specifier: 'html-to-text', importer: /[\\/]mailparser[\\/]/, exports: ['htmlToText'] },
   { specifier: 'he', importer: /[\\/]mailparser[\\/]/, exports: ['default'] },
+  { specifier: 'linkify-it', importer: /[\\/]shims[\\/]linkify-it-deferred\.ts$/, exports: ['default'] },
+];
+
+/** The stand-in for mailparser's load-time linkify instance (part of (b)). */
+export const DEFERRED_LINKIFY: readonly ModuleReplacement[] = [
+  {
+    specifier: 'linkify-it',
+    importer: /[\\/]mailparser[\\/]/,
+    with: `${root}shims/linkify-it-deferred.ts`,
+    exportAsModule: 'deferredLinkifyIt',
+  },
 ];
 
 /**
@@ -59,17 +74,20 @@ export const BUNDLE_VARIANTS = {
   /** (a) alone. */
   icuCharsets: { replace: ICU_CHARSET_SHIMS },
   /** (b) alone. */
-  lazyPaths: { lazy: LAZY_PATHS },
+  lazyPaths: { lazy: LAZY_PATHS, replace: DEFERRED_LINKIFY },
   /** (c) license comments in a file beside the bundle, outside the zip. */
   legalExternal: { legalComments: 'external' },
   /** (e) alone. */
   httpViaRequire: { requireBuiltins: HTTP_VIA_REQUIRE },
-  /** (a) + (b) + (c) + (e): what ships. */
+  /** (f) alone: the ESM builds of the AWS SDK's core packages (`module` export condition) instead of their CommonJS. */
+  esmDependencies: { moduleCondition: true },
+  /** (a) + (b) + (c) + (e) + (f): what ships. */
   shipped: {
-    replace: ICU_CHARSET_SHIMS,
+    replace: [...ICU_CHARSET_SHIMS, ...DEFERRED_LINKIFY],
     lazy: LAZY_PATHS,
     legalComments: 'external',
     requireBuiltins: HTTP_VIA_REQUIRE,
+    moduleCondition: true,
   },
 } as const satisfies Record<string, Partial<LambdaBundleOptions>>;
 
@@ -87,4 +105,19 @@ export function emailBotBundleOptions(
   extra: Partial<LambdaBundleOptions> = {},
 ): LambdaBundleOptions {
   return { entry: EMAIL_BOT_ENTRY, outfile, ...BUNDLE_VARIANTS[variant], ...extra };
+}
+
+/**
+ * Builds the email bot into `outfile` with one of {@link BUNDLE_VARIANTS} (the benchmarks build each variant this
+ * way, so they need no bundler of their own).
+ *
+ * @example
+ * const { bytes } = await buildEmailBot(`${dir}/index.mjs`, 'icuCharsets');
+ */
+export function buildEmailBot(
+  outfile: string,
+  variant: BundleVariant = 'shipped',
+  extra: Partial<LambdaBundleOptions> = {},
+): Promise<LambdaBundleResult> {
+  return buildLambdaBundle(emailBotBundleOptions(outfile, variant, extra));
 }

@@ -19,7 +19,7 @@ const real = require('iconv-lite') as Iconv;
 const root = dirname(require.resolve('iconv-lite/package.json'));
 
 /** A second iconv-lite instance whose encodings are iconv-lite's own except dbcs-data, which is ours. */
-function shimmedIconv(): Iconv {
+function shimmedIconv(dbcs: Record<string, unknown> = dbcsEncodings): Iconv {
   const lib = require.resolve('iconv-lite');
   const cached = require.cache[lib];
   delete require.cache[lib];
@@ -38,7 +38,7 @@ function shimmedIconv(): Iconv {
   shim.encodings = Object.assign(
     Object.create(null) as Record<string, unknown>,
     ...own.map((name) => require(join(root, 'encodings', name)) as Record<string, unknown>),
-    dbcsEncodings,
+    dbcs,
   );
   return shim;
 }
@@ -77,8 +77,31 @@ function random(seed: number): () => number {
 describe('iconv-lite with ICU-generated DBCS tables', () => {
   it('has the same encoding names and aliases as iconv-lite 0.7.3', () => {
     const original = require(join(root, 'encodings', 'dbcs-data')) as Record<string, unknown>;
-    expect(Object.keys(dbcsEncodings).sort()).toEqual(Object.keys(original).sort());
+    expect(Object.keys(dbcsEncodings).sort()).toEqual([...Object.keys(original), '_lazyDbcs'].sort());
     expect(require(join(root, 'package.json')).version).toBe('0.7.3');
+  });
+
+  it('builds no table when only asked for the shared decoder class (what libmime does at load time)', () => {
+    let tables = 0;
+    const gbkDef = dbcsEncodings.gbk as { table: () => unknown };
+    const counted = {
+      ...dbcsEncodings,
+      gbk: {
+        ...gbkDef,
+        table: () => {
+          tables += 1;
+          return gbkDef.table();
+        },
+      },
+    };
+    const fresh = shimmedIconv(counted) as Iconv & { getCodec(name: string): { decoder: unknown } };
+    const gbk = fresh.getCodec('gbk');
+    expect(gbk.decoder).toBe(fresh.getCodec('shiftjis').decoder);
+    expect(gbk.decoder).not.toBe(fresh.getCodec('utf-16').decoder);
+    expect(tables).toBe(0);
+    expect(fresh.decode(Buffer.from([0xc4, 0xe3]), 'gbk')).toBe('你');
+    expect(fresh.decode(Buffer.from([0xc4, 0xe3]), 'gbk')).toBe('你');
+    expect(tables).toBe(1);
   });
 
   for (const codec of CODECS) {

@@ -22,6 +22,63 @@ const BIG5_ENCODE_SKIP = [
 
 const ASCII: Chunk = ['0', '\u0000', 127];
 
+/** iconv-lite's DBCS codec class (`encodings._dbcs`) and what a codec's decoder/encoder constructors receive. */
+type CodecClass = new (options: Record<string, unknown>, iconv: IconvLike) => CodecLike;
+interface CodecLike {
+  decoder: new (options: unknown, codec: CodecLike) => unknown;
+  encoder: new (options: unknown, codec: CodecLike) => unknown;
+}
+interface IconvLike {
+  encodings: Record<string, unknown> | null;
+}
+
+/**
+ * A DBCS codec that builds iconv-lite's real one (and so generates its table) only when a decoder or encoder is
+ * first made. libmime asks for `getCodec('gbk')` at load time just to learn which decoder class the double-byte
+ * codecs share; building GBK's table there would cost init time for every mail. All these codecs share one
+ * decoder class, as iconv-lite's do, so that identity check still holds.
+ */
+class LazyDbcsCodec {
+  #real: CodecLike | undefined;
+  constructor(
+    private readonly options: Record<string, unknown>,
+    private readonly iconv: IconvLike,
+  ) {}
+
+  real(): CodecLike {
+    if (this.#real === undefined) {
+      const Dbcs = this.iconv.encodings?._dbcs as CodecClass | undefined;
+      if (typeof Dbcs !== 'function') throw new TypeError("iconv-lite's _dbcs codec is missing");
+      this.#real = new Dbcs(this.options, this.iconv);
+    }
+    return this.#real;
+  }
+
+  static Decoder = function LazyDbcsDecoder(options: unknown, codec: LazyDbcsCodec) {
+    const real = codec.real();
+    return new real.decoder(options, real);
+  } as unknown as new (
+    options: unknown,
+    codec: LazyDbcsCodec,
+  ) => unknown;
+
+  static Encoder = function LazyDbcsEncoder(options: unknown, codec: LazyDbcsCodec) {
+    const real = codec.real();
+    return new real.encoder(options, real);
+  } as unknown as new (
+    options: unknown,
+    codec: LazyDbcsCodec,
+  ) => unknown;
+
+  get decoder() {
+    return LazyDbcsCodec.Decoder;
+  }
+
+  get encoder() {
+    return LazyDbcsCodec.Encoder;
+  }
+}
+
 /** Generated once per codec, on first use (iconv-lite caches the codec it builds from it). */
 function once(build: () => Chunk[]): () => Chunk[] {
   let table: Chunk[] | undefined;
@@ -127,10 +184,11 @@ function splitOut(chunk: Chunk, drop: ReadonlySet<number>): Chunk[] {
   return out;
 }
 
-/** The encodings of iconv-lite 0.7.3's dbcs-data.js, same names, aliases and encoder options. */
+/** The encodings of iconv-lite 0.7.3's dbcs-data.js, same names, aliases and encoder options (plus the lazy codec type). */
 export const dbcsEncodings: Record<string, unknown> = {
+  _lazyDbcs: LazyDbcsCodec,
   shiftjis: {
-    type: '_dbcs',
+    type: '_lazyDbcs',
     table: shiftjis,
     encodeAdd: { '\u00a5': 0x5c, '\u203E': 0x7e },
     encodeSkipVals: [{ from: 0xed40, to: 0xf940 }],
@@ -145,7 +203,7 @@ export const dbcsEncodings: Record<string, unknown> = {
   ms932: 'shiftjis',
   932: 'shiftjis',
   cp932: 'shiftjis',
-  eucjp: { type: '_dbcs', table: eucjp, encodeAdd: { '\u00a5': 0x5c, '\u203E': 0x7e } },
+  eucjp: { type: '_lazyDbcs', table: eucjp, encodeAdd: { '\u00a5': 0x5c, '\u203E': 0x7e } },
   gb2312: 'cp936',
   gb231280: 'cp936',
   gb23121980: 'cp936',
@@ -155,12 +213,12 @@ export const dbcsEncodings: Record<string, unknown> = {
   windows936: 'cp936',
   ms936: 'cp936',
   936: 'cp936',
-  cp936: { type: '_dbcs', table: cp936 },
-  gbk: { type: '_dbcs', table: gbk },
+  cp936: { type: '_lazyDbcs', table: cp936 },
+  gbk: { type: '_lazyDbcs', table: gbk },
   xgbk: 'gbk',
   isoir58: 'gbk',
   gb18030: {
-    type: '_dbcs',
+    type: '_lazyDbcs',
     table: gbk,
     gb18030: () => gb18030Ranges,
     encodeSkipVals: [0x80],
@@ -170,7 +228,7 @@ export const dbcsEncodings: Record<string, unknown> = {
   windows949: 'cp949',
   ms949: 'cp949',
   949: 'cp949',
-  cp949: { type: '_dbcs', table: cp949 },
+  cp949: { type: '_lazyDbcs', table: cp949 },
   cseuckr: 'cp949',
   csksc56011987: 'cp949',
   euckr: 'cp949',
@@ -182,10 +240,10 @@ export const dbcsEncodings: Record<string, unknown> = {
   windows950: 'cp950',
   ms950: 'cp950',
   950: 'cp950',
-  cp950: { type: '_dbcs', table: cp950 },
+  cp950: { type: '_lazyDbcs', table: cp950 },
   big5: 'big5hkscs',
   big5hkscs: {
-    type: '_dbcs',
+    type: '_lazyDbcs',
     table: () => [...cp950(), ...(big5Added as Chunk[])],
     encodeSkipVals: BIG5_ENCODE_SKIP,
   },

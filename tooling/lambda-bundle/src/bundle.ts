@@ -27,6 +27,12 @@ export interface LambdaBundleOptions {
    * beside it, so it can stay out of the zip) or `'none'`.
    */
   readonly legalComments?: 'eof' | 'external' | 'none';
+  /**
+   * Resolve packages through their `module` export condition too (esbuild drops its default `module` condition once
+   * `conditions` is set, and we set `@caprice/source`). Packages like `@smithy/core` list `module` → `dist-es` before
+   * `node` → `dist-cjs`: with this on, the bundle gets their ESM builds (tree-shaken, no CommonJS interop wrappers).
+   */
+  readonly moduleCondition?: boolean;
   /** Imports swapped for other modules at build time (see {@link ModuleReplacement}). */
   readonly replace?: readonly ModuleReplacement[];
   /** Dependencies loaded on first use instead of at init (see {@link LazyModule}). */
@@ -64,7 +70,7 @@ function esbuildOptions(options: LambdaBundleOptions): BuildOptions & { metafile
     platform: 'node',
     format: 'esm',
     target: options.target ?? 'node22',
-    conditions: ['@caprice/source'],
+    conditions: options.moduleCondition ? ['@caprice/source', 'module'] : ['@caprice/source'],
     mainFields: ['module', 'main'],
     minify: options.minify ?? true,
     sourcemap: options.sourcemap ? 'linked' : false,
