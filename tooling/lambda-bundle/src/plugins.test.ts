@@ -92,7 +92,7 @@ describe('build plugins', () => {
     // Prepare
     await writeFile(
       join(dir, 'lazy.ts'),
-      "import { shout } from 'heavy';\nimport heavy from 'heavy';\nexport const use = () => `${shout('hi')} ${heavy.twice(21)}`;\n",
+      "import { shout } from 'heavy';\nimport heavy from 'heavy';\nexport const use = () => shout('hi') + ' ' + heavy.twice(21);\n",
     );
     // Act
     const result = await buildLambdaBundle({
