@@ -10,6 +10,7 @@ import { LogStore } from '../logs/log-store.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_INIT_TIMEOUT_MS,
+  DEFAULT_PLACEMENT_WAIT_MS,
   DEFAULT_REUSE_WAIT_MS,
   InstancePool,
 } from '../pool/instance-pool.js';
@@ -41,6 +42,12 @@ export interface DataPlaneTuning {
    * before starting another instance. Default 200 ms.
    */
   readonly reuseWaitMs?: number;
+  /**
+   * How long an invoke within the concurrency limit waits, when the function has as many processes as its limit
+   * but none idle (some answered and not back on /next yet, or exiting), for one to free up before it starts one
+   * more process. Default 10 000 ms.
+   */
+  readonly placementWaitMs?: number;
   /** Delays before the 2 retries of a failed async invoke. Default [60 000, 120 000] ms. */
   readonly asyncRetryDelaysMs?: readonly number[];
   /** Memory watchdog interval. Default 100 ms. */
@@ -94,6 +101,7 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     reuseWaitMs: options.reuseWaitMs ?? DEFAULT_REUSE_WAIT_MS,
+    placementWaitMs: options.placementWaitMs ?? DEFAULT_PLACEMENT_WAIT_MS,
     runtimeApiTimeouts: listenerTimeouts(options.runtimeApiTimeouts, RUNTIME_API_TIMEOUTS),
   });
   const asyncInvoker = new AsyncInvoker(

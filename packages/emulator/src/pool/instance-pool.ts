@@ -13,6 +13,8 @@ import type { MemoryMonitor } from './memory-monitor.js';
 export const DEFAULT_CONCURRENCY = 10;
 /** How long a new invoke waits by default for an instance that has just answered to call /next again. */
 export const DEFAULT_REUSE_WAIT_MS = 200;
+/** Default of {@link InstancePoolOptions.placementWaitMs}. */
+export const DEFAULT_PLACEMENT_WAIT_MS = 10_000;
 /** How long a runtime that reported an init error may take to exit by itself. */
 const INIT_ERROR_EXIT_GRACE_MS = 500;
 /** On-demand init limit. */
@@ -29,6 +31,11 @@ export interface InstancePoolOptions {
   readonly idleTimeoutMs: number;
   /** How long a new invoke waits for an instance that has answered but is not back on /next yet. */
   readonly reuseWaitMs: number;
+  /**
+   * How long an admitted invoke waits, when the function's processes are all taken (busy, answered but not back
+   * on /next, exiting), for one to become idle or exit before it starts one more.
+   */
+  readonly placementWaitMs: number;
   /** Slow-loris bounds of each instance's Runtime API. */
   readonly runtimeApiTimeouts?: ListenerTimeouts;
 }
@@ -54,6 +61,8 @@ export class InstancePool {
   readonly #inFlight = new Map<string, number>();
   /** Instances promised to one admitted invoke (idle, or answered and awaited): nobody else takes them. */
   readonly #claimed = new Set<Instance>();
+  /** Admitted invokes waiting for an instance of the function to become idle or exit (at the process limit). */
+  readonly #instanceEvents = new Map<string, (() => void)[]>();
   readonly #reaper: NodeJS.Timeout;
   #closed = false;
 
@@ -135,48 +144,91 @@ export class InstancePool {
   /**
    * The instance an admitted invoke runs on, claimed for it: an idle warm one of the same code; else one that has
    * answered its invoke and is about to call /next again (on AWS the next sequential invoke lands on that warm
-   * environment), waited for a moment — each such instance is claimed by one waiting invoke only; else a new one.
-   * Starting a new one never throttles: the invoke was admitted by the in-flight count.
+   * environment), waited for a moment — each such instance is claimed by one waiting invoke only; else a new one
+   * while the function has fewer processes than its limit. At the limit (every process busy, answered but not
+   * back on /next yet, or exiting), it waits for one to become idle or to exit rather than throttle (the invoke
+   * was admitted by the in-flight count) — for at most `placementWaitMs`, then it starts one more.
    */
   async #instanceFor(snapshot: FunctionSnapshot): Promise<Instance> {
+    const name = snapshot.functionName;
+    const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
     const tried = new Set<Instance>();
+    const giveUpAt = performance.now() + this.#opts.placementWaitMs;
     for (;;) {
       const idle = this.#findIdle(snapshot);
       if (idle !== undefined) {
         this.#claimed.add(idle);
         return idle;
       }
+      const set = this.#instances(name);
       let answered: Instance | undefined;
-      for (const i of this.#instances(snapshot.functionName)) {
-        if (i.answered && !this.#claimed.has(i) && !tried.has(i) && sameCode(i.snapshot, snapshot)) {
+      let live = 0;
+      for (const i of set) {
+        if (i.state !== 'dead' && i.state !== 'stopping') live++;
+        if (
+          answered === undefined &&
+          i.answered &&
+          !this.#claimed.has(i) &&
+          !tried.has(i) &&
+          sameCode(i.snapshot, snapshot)
+        )
           answered = i;
-          break;
-        }
       }
-      if (answered === undefined) break;
-      tried.add(answered);
-      this.#claimed.add(answered);
-      const idleNow = await answered.whenIdle(this.#opts.reuseWaitMs);
-      if (idleNow && answered.available) return answered; // still claimed
-      this.#claimed.delete(answered);
-      this.#assertOpen();
-    }
-    const set = this.#instances(snapshot.functionName);
-    const limit = snapshot.reservedConcurrency ?? this.#opts.defaultConcurrency;
-    let live = 0;
-    for (const inst of set) if (inst.state !== 'dead' && inst.state !== 'stopping') live++;
-    if (live >= limit) {
-      // Keep the process count near the limit: an idle instance of other code (another version or revision)
-      // gives way to this one.
+      if (answered !== undefined) {
+        tried.add(answered);
+        this.#claimed.add(answered);
+        const idleNow = await answered.whenIdle(this.#opts.reuseWaitMs);
+        if (idleNow && answered.available) return answered; // still claimed
+        this.#claimed.delete(answered);
+        this.#assertOpen();
+        continue;
+      }
+      if (live < limit) break;
+      // An idle instance of other code (another version or revision) gives way to this one.
+      let spare: Instance | undefined;
       for (const i of set) {
         if (i.state === 'idle' && !this.#claimed.has(i)) {
-          void i.stop('spindown');
+          spare = i;
           break;
         }
       }
+      if (spare !== undefined) {
+        void spare.stop('spindown');
+        break;
+      }
+      const left = giveUpAt - performance.now();
+      if (left <= 0) break;
+      await this.#nextInstanceEvent(name, left);
+      this.#assertOpen();
     }
     return this.#newInstance(snapshot);
   }
+
+  /** Resolves when an instance of the function becomes idle or exits, or after `ms`. */
+  #nextInstanceEvent(functionName: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.#instanceEvents.get(functionName) ?? [];
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = list.indexOf(wake);
+        if (i !== -1) list.splice(i, 1);
+        resolve();
+      }, ms);
+      list.push(wake);
+      this.#instanceEvents.set(functionName, list);
+    });
+  }
+
+  #signalInstanceEvent(functionName: string): void {
+    const list = this.#instanceEvents.get(functionName);
+    if (list === undefined || list.length === 0) return;
+    this.#instanceEvents.delete(functionName);
+    for (const wake of list) wake();
+  }
+
   /** Marks every instance of the function retired: idle ones stop now, busy ones after their invoke. */
   retire(functionName: string): void {
     for (const inst of this.#byFunction.get(functionName) ?? []) {
@@ -295,6 +347,7 @@ export class InstancePool {
       onExit: (i) => {
         set.delete(i);
         this.#claimed.delete(i);
+        this.#signalInstanceEvent(i.snapshot.functionName);
       },
     });
     set.add(inst);
@@ -303,6 +356,7 @@ export class InstancePool {
 
   #onIdle(inst: Instance): void {
     if (inst.retired || this.#closed) void inst.stop('spindown');
+    else this.#signalInstanceEvent(inst.snapshot.functionName);
   }
 
   /** Lets the first queued invoke try again now that a slot is free. */

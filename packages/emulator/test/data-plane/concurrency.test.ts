@@ -65,10 +65,24 @@ describe('reserved concurrency at exactly the number of callers', () => {
     expect(seen.wrong).toEqual([]);
     expect(seen.throttled).toBe(0);
     expect(seen.ok + seen.crashed).toBe(LIMIT * PER_CALLER * ROUNDS);
-    // Processes stay bounded: the limit plus at most one replacement per instance still exiting.
+    // Processes stay within the limit: an admitted invoke waits for an exiting or late instance to free its
+    // place rather than start one more (it would only after placementWaitMs, 10 s).
     const live = h.dataPlane.instances('churn').filter((i) => i.state !== 'dead' && i.state !== 'stopping');
-    expect(live.length).toBeLessThanOrEqual(2 * LIMIT);
+    expect(live.length).toBeLessThanOrEqual(LIMIT);
   }, 120_000);
+
+  test('limit 1, a runtime late back on /next: sequential invokes wait for it (no 429, no second process)', async () => {
+    h.define('late1', { bootstrap: CHURN_BOOTSTRAP, reservedConcurrency: 1, timeout: 30 });
+    const pids = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      const event = JSON.stringify({ kind: 'late', i });
+      const out = await h.dataPlane.invoke('late1', Buffer.from(event));
+      expect(out.statusCode).toBe(200);
+      expect(out.payload.toString()).toBe(event);
+      for (const inst of h.dataPlane.instances('late1')) pids.add(inst.pgid);
+    }
+    expect(pids.size).toBe(1);
+  }, 60_000);
 
   test('one more caller than the limit is still throttled (429) while the limit is in flight', async () => {
     h.define('held', {
