@@ -211,7 +211,9 @@ export class InvokeApi {
     if (body === null) throw new AwsServiceError(413, 'RequestTooLargeException', tooLargeMessage(limit));
 
     const qualifier =
-      route.qualifier ?? new URL(req.url ?? '/', 'http://x').searchParams.get('Qualifier') ?? undefined;
+      route.qualifier ??
+      (req.url?.includes('?') ? new URL(req.url, 'http://x').searchParams.get('Qualifier') : null) ??
+      undefined;
     const snapshot = this.#resolve(route.functionName, qualifier === '' ? undefined : qualifier);
     const clientContext = decodeClientContext(header(req, 'x-amz-client-context'));
     const payload = normalisePayload(body);
@@ -421,15 +423,29 @@ async function drain(req: IncomingMessage): Promise<void> {
   }
 }
 
-/** Reads the body; null when it exceeds `limit` (the rest is read and discarded so the answer gets through). */
-async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= limit) chunks.push(chunk);
-  }
-  return size > limit ? null : Buffer.concat(chunks);
+/**
+ * Reads the body; null when it exceeds `limit` (the rest is read and discarded so the answer gets through). Plain
+ * stream events, no async iterator (this is on every invoke over HTTP); a single chunk is not copied.
+ */
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      ended = true;
+      if (size > limit) resolve(null);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!ended) reject(new Error('The request was aborted before its body ended'));
+    });
+  });
 }
 
 /** An async-iterable queue of chunks: pushed as the runtime writes them, read by one consumer. */
