@@ -10,13 +10,13 @@
 const EMAIL_VARIANTS: readonly { variant: BundleVariant; label: string }[] = [
   { variant: 'baseline', label: 'baseline: @caprice/lambda-bundle defaults, no option' },
   { variant: 'icuCharsets', label: '(a) ICU charset shims only' },
-  { variant: 'lazyPaths', label: '(b) lazy html-to-text / he only' },
+  { variant: 'lazyPaths', label: '(b) lazy html-to-text / he / linkify only' },
   { variant: 'httpViaRequire', label: '(e) node:http through require() only' },
   { variant: 'esmDependencies', label: '(f) ESM builds of the SDK core (module condition) only' },
 ];
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -210,6 +210,7 @@ export const coldBench: Bench = {
         app: App,
         extra: Record<string, string> = {},
         root = roots[app],
+        stop: 'kill' | 'term' = 'kill',
       ): Promise<Sample> => {
         const api = await new ColdStartApi(await eventFor(app)).start();
         const bootstrap = runtime === 'caprice' ? join(layer.dir, 'bootstrap') : ricBootstrap;
@@ -229,6 +230,15 @@ export const coldBench: Bench = {
           }
           return { next: ms(api.firstNext), answer: ms(api.firstAnswer) };
         } finally {
+          if (stop === 'term' && child.pid && child.exitCode === null) {
+            // A normal exit (the runtime exits on SIGTERM) lets Node write NODE_COMPILE_CACHE; SIGKILL would not.
+            try {
+              process.kill(-child.pid, 'SIGTERM');
+            } catch {
+              child.kill('SIGTERM');
+            }
+            await Promise.race([waitExit(child), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+          }
           killGroup(child);
           api.close();
           await waitExit(child);
@@ -308,7 +318,17 @@ export const coldBench: Bench = {
       // aws-lambda-ric only when its native addon is built (tests/ric-peer).
       const contenders = allContenders.filter((c) => !c.id.startsWith('ric-') || ricAvailable());
       // Populate the compile cache and warm the page cache once (not measured).
-      await runtimeStart('caprice', 'email-bot', { NODE_COMPILE_CACHE: compileCache });
+      await runtimeStart(
+        'caprice',
+        'email-bot',
+        { NODE_COMPILE_CACHE: compileCache },
+        roots['email-bot'],
+        'term',
+      );
+      const cacheFiles = await readdir(compileCache, { recursive: true }).catch(() => [] as string[]);
+      const cachePopulated = cacheFiles.length > 0;
+      if (!cachePopulated)
+        log('NODE_COMPILE_CACHE stayed empty: the compile-cache row measures a cache miss');
       for (const c of contenders) await c.run();
       plainImport.length = 0;
 
@@ -470,8 +490,11 @@ export const coldBench: Bench = {
         ],
         notes: [
           `Plain esbuild bundle of apps/email-bot/src/main.ts (perf.md §4 flags, no source map): ${fmt(plain.bytes / 1000)} KB.`,
+          cachePopulated
+            ? `NODE_COMPILE_CACHE: populated once by a runtime start that exited on SIGTERM (${cacheFiles.length} files; a SIGKILLed process never writes it), then read by every compile-cache start.`
+            : 'NODE_COMPILE_CACHE: the populating start wrote nothing, so the compile-cache row is a cache miss.',
           `Trivial handler: @caprice/runtime ${ratio(trivialVsNode)} and aws-lambda-ric ${ratio(ricTrivial)} of \`node -e 0\` (median +${fmt(median(above('caprice-trivial')))} ms vs +${fmt(median(above('ric-trivial')))} ms above bare Node): the runtime's own module load and first connection. Email bot: a pre-populated \`NODE_COMPILE_CACHE\` took its init from ${ratio(emailVsPlain)} to ${ratio(emailCcVsPlain)} of the plain bundle's load in this run.`,
-          "Options (bench/README.md has the details): (a) iconv-lite's double-byte tables generated from Node's ICU on first use and encoding-japanese over ICU's EUC-JP, (b) html-to-text and he loaded on first use (only HTML-only mails and HTML renderings the bot switches off need them), (c) license comments and source map outside the zip (size only), (d) a pre-populated compile cache, (e) `node:http` taken through require(): its ESM import makes Node 24 read the lazy WebSocket/CloseEvent/MessageEvent exports, which load Node's bundled undici, (f) the `module` export condition, so the SDK's core packages come as their ESM builds (dist-es) instead of CommonJS. Not measured: startup snapshots (perf.md §2: they fail with the AWS SDK).",
+          "Options (bench/README.md has the details): (a) iconv-lite's double-byte tables generated from Node's ICU on first use and encoding-japanese over ICU's EUC-JP, (b) html-to-text, he and mailparser's linkify instance built on first use (only HTML-only mails and the HTML renderings the bot switches off need them), (c) license comments and source map outside the zip (size only), (d) a pre-populated compile cache, (e) `node:http` taken through require(): its ESM import makes Node 24 read the lazy WebSocket/CloseEvent/MessageEvent exports, which load Node's bundled undici, (f) the `module` export condition, so the SDK's core packages come as their ESM builds (dist-es) instead of CommonJS. Not measured: startup snapshots (perf.md §2: they fail with the AWS SDK).",
         ],
       };
     } finally {

@@ -100,7 +100,7 @@ export const sizesBench: Bench = {
     const options: { variant: BundleVariant; label: string }[] = [
       { variant: 'baseline', label: 'baseline: @caprice/lambda-bundle defaults, no option' },
       { variant: 'icuCharsets', label: '(a) ICU charset shims only' },
-      { variant: 'lazyPaths', label: '(b) lazy html-to-text / he only' },
+      { variant: 'lazyPaths', label: '(b) lazy html-to-text / he / linkify only' },
       { variant: 'legalExternal', label: '(c) license comments outside the zip only' },
       { variant: 'httpViaRequire', label: '(e) node:http through require() only' },
       { variant: 'esmDependencies', label: '(f) ESM builds of the SDK core (module condition) only' },
