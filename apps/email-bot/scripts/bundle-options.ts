@@ -121,3 +121,11 @@ export function buildEmailBot(
 ): Promise<LambdaBundleResult> {
   return buildLambdaBundle(emailBotBundleOptions(outfile, variant, extra));
 }
+
+/**
+ * The `@caprice/lambda-bundle` convention (`loadAppBundleOptions`): how tools that bundle the app themselves, such as
+ * `caprice dev`'s watcher, build the same artifact as scripts/bundle.ts.
+ */
+export function bundleOptions(outfile: string): LambdaBundleOptions {
+  return emailBotBundleOptions(outfile);
+}

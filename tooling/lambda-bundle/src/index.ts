@@ -1,4 +1,5 @@
 /** @module @caprice/lambda-bundle — build helpers shared by the apps and the runtime layer. */
+export { APP_BUNDLE_OPTIONS_FILE, loadAppBundleOptions } from './app-options.js';
 export {
   buildLambdaBundle,
   createLambdaBundleContext,
