@@ -34,8 +34,11 @@ export {
 export { AwsServiceError, sendAwsJsonError } from './http/aws-error.js';
 export {
   DEFAULT_LISTENER_TIMEOUTS,
+  guardBodyIdle,
   type ListenerTimeouts,
+  listenerTimeouts,
   RUNTIME_API_TIMEOUTS,
+  serverOptions,
 } from './http/listener-timeouts.js';
 export type { InvokeOptions, InvokeOutput, StreamingInvokeOutput } from './invoke/invoke-api.js';
 export { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
