@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { conditions: ['@caprice/source'] },
   ssr: { resolve: { conditions: ['@caprice/source'] } },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'shims/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -5,16 +5,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { buildLambdaBundle, type LambdaBundleResult } from '@caprice/lambda-bundle';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailBotBundleOptions } from '../scripts/bundle-options.js';
 import type { HandlerResult } from '../src/handler.js';
 import { type AwsStub, startAwsStub } from './helpers/aws-stub.js';
 import { inboundMessage } from './helpers/message.js';
 import { s3Event } from './helpers/setup.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
 let bundle: LambdaBundleResult;
 let stub: AwsStub;
@@ -47,7 +47,8 @@ async function loadBundle(env: Record<string, string>, copy: string) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'email-bot-bundle-'));
-  bundle = await buildLambdaBundle({ entry: `${root}src/main.ts`, outfile: join(dir, 'index.mjs') });
+  // The shipped configuration (charset shims, lazy paths), as `pnpm bundle` builds it.
+  bundle = await buildLambdaBundle(emailBotBundleOptions(join(dir, 'index.mjs')));
   stub = await startAwsStub();
 }, 60_000);
 

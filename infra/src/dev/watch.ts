@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import {
   createLambdaBundleContext,
   type LambdaBundleContext,
+  loadAppBundleOptions,
   writeReproducibleZip,
   type ZipResult,
 } from '@caprice/lambda-bundle';
@@ -47,10 +48,10 @@ export async function watchApps(options: WatchOptions): Promise<AppWatcher> {
   const states: AppState[] = [];
   for (const app of options.apps) {
     const outfile = join(root, 'apps', app.app, 'dist', 'bundle', 'index.mjs');
-    const ctx = await createLambdaBundleContext({
-      entry: join(root, 'apps', app.app, 'src', 'main.ts'),
-      outfile,
-    });
+    // The app's own bundle options (e.g. the email bot's charset shims), so a rebuild ships what `pnpm zip` does.
+    const ctx = await createLambdaBundleContext(
+      await loadAppBundleOptions(join(root, 'apps', app.app), outfile),
+    );
     const first = await ctx.rebuild();
     states.push({
       app,
