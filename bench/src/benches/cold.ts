@@ -193,7 +193,8 @@ export const coldBench: Bench = {
             Bucket: bucket,
             Key: key,
             Body: rawMail({
-              from: 'alice@example.org',
+              // A sender per mail: past the bot's per-correspondent reply limit it would measure the skip path.
+              from: `alice${mailNo}@example.org`,
               to: emailFn?.environment.EMAIL_BOT_ADDRESS ?? 'bot@caprice.localhost',
               subject: `cold ${mailNo}`,
               messageId: `<cold-${mailNo}@example.org>`,
