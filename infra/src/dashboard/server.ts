@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { guardBodyIdle, type ListenerTimeouts, listenerTimeouts, serverOptions } from '@caprice/emulator';
 import { createTransport } from 'nodemailer';
 import { DASHBOARD_HTML } from './page.js';
 import type { DashboardState } from './state.js';
@@ -20,6 +21,8 @@ export interface DashboardOptions {
   /** How often connected pages are checked for changes. */
   readonly pollMs?: number;
   readonly log?: (line: string) => void;
+  /** Slow-loris bounds; the emulator's listener defaults (headers within 20 s, a stalled body cut after 60 s). */
+  readonly timeouts?: Partial<ListenerTimeouts>;
 }
 
 export interface Dashboard {
@@ -74,7 +77,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
   };
 
-  const server = createServer(async (req, res) => {
+  const bounds = listenerTimeouts(options.timeouts);
+  const server = createServer(serverOptions(bounds), async (req, res) => {
+    guardBodyIdle(req, res, bounds.bodyIdleTimeoutMs);
     const url = new URL(req.url ?? '/', 'http://dashboard');
     try {
       if (req.method === 'GET' && url.pathname === '/') {
