@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { canonicalizeEncodingName, convert, UnsupportedConversionError } from './encoding-japanese.js';
+import { seededRandom } from './seeded-random.js';
 
 interface EncodingJapanese {
   convert(data: Uint8Array, options: { to: string; from: string; type: string }): string;
@@ -37,16 +38,6 @@ function* rows(prefix: number[], suffix: number[], from: number, to: number): Ge
     for (let cell = from; cell <= to; cell++) line.push(row, cell);
     yield [...line, ...suffix];
   }
-}
-
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
 }
 
 describe('encoding-japanese shim', () => {
@@ -101,7 +92,7 @@ describe('encoding-japanese shim', () => {
   });
 
   it('decodes random bytes with escape sequences like encoding-japanese (JIS and EUCJP)', () => {
-    const next = random(0xc0ffee);
+    const next = seededRandom(0xc0ffee);
     const escapes = [toJis0208, toJis0212, toKana, toAscii, [ESC, 0x24, 0x40], [ESC], [ESC, 0x24]];
     const inputs: number[][] = [];
     for (let n = 0; n < 2000; n++) {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dbcsEncodings } from './iconv-dbcs-data.js';
+import { seededRandom } from './seeded-random.js';
 
 interface Iconv {
   encodings: Record<string, unknown> | null;
@@ -61,17 +62,6 @@ function differences(codec: string, sequences: Iterable<number[]>): string[] {
 function* oneAndTwoBytes(): Generator<number[]> {
   for (let a = 0; a < 256; a++) yield [a];
   for (let a = 0x80; a < 256; a++) for (let b = 0; b < 256; b++) yield [a, b];
-}
-
-/** xorshift32, so a failure reproduces. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
 }
 
 describe('iconv-lite with ICU-generated DBCS tables', () => {
@@ -129,7 +119,7 @@ describe('iconv-lite with ICU-generated DBCS tables', () => {
   it('decodes random byte strings whole and streamed in random pieces like iconv-lite', {
     timeout: 60_000,
   }, () => {
-    const next = random(0x5eed);
+    const next = seededRandom(0x5eed);
     for (const codec of CODECS) {
       for (let n = 0; n < 200; n++) {
         const bytes = Buffer.from(
