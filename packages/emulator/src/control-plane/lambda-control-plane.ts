@@ -23,6 +23,7 @@ import {
   parseLayerName,
   parseLayerVersionArn,
 } from './arn.js';
+import { EventInvokeConfigs } from './event-invoke-configs.js';
 import {
   checkRuntimeAndEnvironment,
   invalidParameter,
@@ -148,9 +149,12 @@ function page<T>(items: T[], marker: string | undefined, maxItems: string | unde
 export class LambdaControlPlane implements FunctionResolver {
   readonly #o: LambdaControlPlaneOptions;
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** PutFunctionEventInvokeConfig & co (asynchronous invocation retries, age and destinations). */
+  readonly eventInvokeConfigs: EventInvokeConfigs;
 
   constructor(options: LambdaControlPlaneOptions) {
     this.#o = options;
+    this.eventInvokeConfigs = new EventInvokeConfigs(options.store, options.accountId, options.defaultRegion);
     // A transition interrupted by a restart is finished at once: the operation it stood for has completed.
     for (const record of options.store.listFunctions()) {
       if (record.latest.state === 'Pending' || record.latest.lastUpdateStatus === 'InProgress') {
@@ -175,6 +179,7 @@ export class LambdaControlPlane implements FunctionResolver {
     // While $LATEST is being updated, its invokes (directly or through an alias) still run the previous config.
     if (config === record.latest && record.live) config = record.live;
     const { accountId } = this.#o;
+    const asyncConfig = this.eventInvokeConfigs.forInvoke(record, q);
     return {
       functionName: record.name,
       functionArn: functionArn(record.region, accountId, record.name),
@@ -200,6 +205,7 @@ export class LambdaControlPlane implements FunctionResolver {
       region: record.region,
       logGroupName: `/aws/lambda/${record.name}`,
       state: config.state,
+      ...(asyncConfig === undefined ? {} : { asyncConfig }),
     };
   }
 
@@ -429,6 +435,7 @@ export class LambdaControlPlane implements FunctionResolver {
     }
     delete record.versions[q];
     delete record.policies[q];
+    delete record.eventInvokeConfigs?.[q];
     this.#o.store.saveFunction(record);
   }
 
@@ -537,6 +544,7 @@ export class LambdaControlPlane implements FunctionResolver {
     if (!record.aliases[aliasName]) return; // Lambda's DeleteAlias is idempotent
     delete record.aliases[aliasName];
     delete record.policies[aliasName];
+    delete record.eventInvokeConfigs?.[aliasName];
     this.#o.store.saveFunction(record);
     this.#o.onAliasDeleted?.(record.name, aliasName);
   }

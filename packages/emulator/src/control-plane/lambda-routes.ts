@@ -20,6 +20,7 @@ export const LAMBDA_PATH_PREFIXES = [
   '/2015-03-31/',
   '/2017-10-31/',
   '/2018-10-31/',
+  '/2019-09-25/',
   '/2019-09-30/',
   '/2021-11-15/',
   '/2021-10-31/',
@@ -42,6 +43,48 @@ export interface LambdaRoutesOptions {
   readonly limits: LambdaLimits;
   /** Function URL operations (2021-10-31); without it they are unknown operations. */
   readonly functionUrls?: FunctionUrlConfigs;
+}
+
+/** Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s), 2019-09-25. */
+function eventInvokeConfigRoutes(
+  cp: LambdaControlPlane,
+  body: (req: IncomingMessage) => Promise<Record<string, unknown>>,
+  q: (ctx: ServiceContext, name: string) => string | undefined,
+): Route[] {
+  const configs = cp.eventInvokeConfigs;
+  const path = /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config$/;
+  return [
+    {
+      method: 'PUT',
+      pattern: path,
+      run: async (req, res, [name], ctx) =>
+        sendJson(res, 200, configs.put(name!, q(ctx, 'Qualifier'), await body(req))),
+    },
+    {
+      method: 'POST',
+      pattern: path,
+      run: async (req, res, [name], ctx) =>
+        sendJson(res, 200, configs.update(name!, q(ctx, 'Qualifier'), await body(req))),
+    },
+    {
+      method: 'GET',
+      pattern: path,
+      run: async (_req, res, [name], ctx) => sendJson(res, 200, configs.get(name!, q(ctx, 'Qualifier'))),
+    },
+    {
+      method: 'DELETE',
+      pattern: path,
+      run: async (_req, res, [name], ctx) => {
+        configs.delete(name!, q(ctx, 'Qualifier'));
+        sendEmpty(res, 204);
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/list$/,
+      run: async (_req, res, [name], ctx) => sendJson(res, 200, configs.list(name!, ctx.url.searchParams)),
+    },
+  ];
 }
 
 /**
@@ -212,6 +255,7 @@ export function createLambdaRoutes(options: LambdaRoutesOptions): ServiceHandler
       pattern: /^\/2019-09-30\/functions\/([^/]+)\/concurrency$/,
       run: async (_req, res, [name]) => sendJson(res, 200, cp.getFunctionConcurrency(name!)),
     },
+    ...eventInvokeConfigRoutes(cp, body, q),
     {
       method: 'GET',
       pattern: /^\/2018-10-31\/layers\/?$/,

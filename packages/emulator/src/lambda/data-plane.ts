@@ -1,11 +1,16 @@
 import { type ListenerTimeouts, listenerTimeouts, RUNTIME_API_TIMEOUTS } from '../http/listener-timeouts.js';
-import { AsyncInvoker, DEFAULT_ASYNC_RETRY_DELAYS_MS } from '../invoke/async-invoker.js';
+import {
+  AsyncInvoker,
+  DEFAULT_ASYNC_RETRY_DELAYS_MS,
+  type DestinationTargets,
+} from '../invoke/async-invoker.js';
 import {
   InvokeApi,
   type InvokeOptions,
   type InvokeOutput,
   type StreamingInvokeOutput,
 } from '../invoke/invoke-api.js';
+import { s3PutOverHttp } from '../invoke/s3-put-over-http.js';
 import { LogStore } from '../logs/log-store.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -48,8 +53,19 @@ export interface DataPlaneTuning {
    * more process. Default 10 000 ms.
    */
   readonly placementWaitMs?: number;
-  /** Delays before the 2 retries of a failed async invoke. Default [60 000, 120 000] ms. */
+  /**
+   * Delays before the retries of a failed async invoke (2 unless the event invoke config says 0 or 1; the last
+   * delay is reused if there are more retries than delays). Default [60 000, 120 000] ms.
+   */
   readonly asyncRetryDelaysMs?: readonly number[];
+  /** Clock of the async queue, for MaximumEventAgeInSeconds (tests move it). Default `Date.now`. */
+  readonly asyncClock?: () => number;
+  /**
+   * Writes an invocation record to an S3 destination bucket. Default: PutObject over HTTP to
+   * `platformEnvironment.AWS_ENDPOINT_URL` (which `startEmulator` points at itself, S3 included when the email
+   * extension is on); without such an endpoint, S3 deliveries fail and are logged.
+   */
+  readonly putS3Object?: DestinationTargets['putObject'];
   /** Memory watchdog interval. Default 100 ms. */
   readonly memoryPollMs?: number;
   /**
@@ -104,12 +120,23 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     placementWaitMs: options.placementWaitMs ?? DEFAULT_PLACEMENT_WAIT_MS,
     runtimeApiTimeouts: listenerTimeouts(options.runtimeApiTimeouts, RUNTIME_API_TIMEOUTS),
   });
-  const asyncInvoker = new AsyncInvoker(
+  const endpoint = options.platformEnvironment?.AWS_ENDPOINT_URL;
+  const asyncInvoker: AsyncInvoker = new AsyncInvoker({
     pool,
     logs,
-    options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS,
-  );
-  const api = new InvokeApi(options.resolver, pool, asyncInvoker);
+    retryDelaysMs: options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS,
+    ...(options.asyncClock ? { now: options.asyncClock } : {}),
+    destinations: {
+      // Bound late: the Invoke API is made after the queue it feeds.
+      invokeAsync: (arn, payload): { requestId: string } => api.invokeAsync(arn, payload),
+      putObject:
+        options.putS3Object ??
+        (endpoint
+          ? s3PutOverHttp(endpoint)
+          : () => Promise.reject(new Error('no S3 endpoint (platformEnvironment.AWS_ENDPOINT_URL) is set'))),
+    },
+  });
+  const api: InvokeApi = new InvokeApi(options.resolver, pool, asyncInvoker);
   return {
     handleInvoke: (req, res, route) => api.handle(req, res, route),
     invoke: (nameOrArn, payload, invokeOptions) => api.invoke(nameOrArn, payload, invokeOptions),

@@ -44,6 +44,20 @@ export interface FunctionSnapshot {
   readonly logGroupName: string;
   /** Whether the function is ready to run (State Active). Pending/Failed invokes are rejected. */
   readonly state: 'Pending' | 'Active' | 'Inactive' | 'Failed';
+  /** The event invoke config of the invoked qualifier (PutFunctionEventInvokeConfig), if one is set. */
+  readonly asyncConfig?: AsyncInvokeConfig;
+}
+
+/** How asynchronous invokes of one function/version/alias are retried and where their records go. */
+export interface AsyncInvokeConfig {
+  /** 0–2; absent = 2. */
+  readonly maximumRetryAttempts?: number;
+  /** 60–21600; absent = 21600. */
+  readonly maximumEventAgeInSeconds?: number;
+  /** Destination ARN (Lambda function, S3 bucket, SQS, SNS, EventBridge) for successful invokes. */
+  readonly onSuccess?: string;
+  /** Destination ARN for events that used up their retries or their maximum age. */
+  readonly onFailure?: string;
 }
 
 /** Implemented by the control plane, consumed by the data plane. */

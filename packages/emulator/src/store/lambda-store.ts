@@ -70,6 +70,25 @@ export interface FunctionRecord {
   policyRevisions: Record<string, string>;
   reservedConcurrency?: number;
   tags: Record<string, string>;
+  /**
+   * Asynchronous invocation settings (PutFunctionEventInvokeConfig) by qualifier: '$LATEST' (also the unqualified
+   * function), a version number or an alias name. Absent in state written before they existed.
+   */
+  eventInvokeConfigs?: Record<string, EventInvokeConfigRecord>;
+}
+
+/** One function/version/alias's asynchronous invocation settings, as PutFunctionEventInvokeConfig set them. */
+export interface EventInvokeConfigRecord {
+  /** 0–2; absent = Lambda's default (2). */
+  maximumRetryAttempts?: number;
+  /** 60–21600; absent = Lambda's default (21600, 6 hours). */
+  maximumEventAgeInSeconds?: number;
+  /** Destination ARN for successful invocations. */
+  onSuccess?: string;
+  /** Destination ARN for events that used up their retries or their age. */
+  onFailure?: string;
+  /** Epoch milliseconds. */
+  lastModified: number;
 }
 
 export interface LayerVersionRecord {

@@ -255,7 +255,8 @@ done
     expect((await h.invoke('off', '{}', { 'x-amz-invocation-type': 'Event' })).status).toBe(202);
     await h.dataPlane.drainAsync();
     expect(lines(join(out, 'events'))).toEqual([]);
-    expect(h.dataPlane.readLogs('off')).toContain('reserved concurrency is 0; event dropped');
+    expect(h.dataPlane.readLogs('off')).toContain('reserved concurrency is 0; event not run');
+    expect(h.dataPlane.readLogs('off')).toContain('No on-failure destination; event dropped');
   });
 
   test('a payload that is not JSON → 400 InvalidRequestContentException; an empty payload arrives as {}', async () => {
