@@ -10,6 +10,7 @@ export {
   type ListeningFrontDoor,
   type RestApiFrontDoorOptions,
 } from './apigw/index.js';
+export { EventInvokeConfigs } from './control-plane/event-invoke-configs.js';
 export {
   FunctionUrlConfigs,
   type FunctionUrlConfigsOptions,
@@ -40,9 +41,14 @@ export {
   RUNTIME_API_TIMEOUTS,
   serverOptions,
 } from './http/listener-timeouts.js';
+export type {
+  InvocationCondition,
+  InvocationRecord,
+} from './invoke/invocation-record.js';
 export type { InvokeOptions, InvokeOutput, StreamingInvokeOutput } from './invoke/invoke-api.js';
 export { createDataPlane, type DataPlane, type DataPlaneTuning } from './lambda/data-plane.js';
 export type {
+  AsyncInvokeConfig,
   DataPlaneOptions,
   FunctionResolver,
   FunctionSnapshot,
