@@ -9,11 +9,20 @@ export const DEFAULT_ASYNC_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000
 /** Lambda's defaults when no event invoke config says otherwise. */
 export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
 export const DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 21_600;
+/**
+ * How many records in a row may go from function to function through Lambda destinations before the chain is cut
+ * (A's on-failure is B and B's is A would otherwise never end). Ours, in the spirit of Lambda's recursive loop
+ * detection.
+ */
+export const MAX_DESTINATION_HOPS = 16;
 
 /** The destinations the emulator can deliver invocation records to. */
 export interface DestinationTargets {
-  /** Queues an asynchronous invoke of a function (its ARN, maybe qualified); throws when it does not exist. */
-  invokeAsync(functionArn: string, payload: Uint8Array): { requestId: string };
+  /**
+   * Queues an asynchronous invoke of a function (its ARN, maybe qualified) whose event is the `hops`-th record of a
+   * chain; throws when it does not exist.
+   */
+  invokeAsync(functionArn: string, payload: Uint8Array, hops: number): { requestId: string };
   /** Writes an object to the emulator's S3 (rejects when it cannot: no S3, no such bucket). */
   putObject(bucket: string, key: string, body: Buffer, region: string): Promise<void>;
 }
@@ -54,9 +63,9 @@ export class AsyncInvoker {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Queues one event; returns at once. */
-  enqueue(snapshot: FunctionSnapshot, request: PoolRequest): void {
-    this.#track(this.#process(snapshot, request, this.#now()));
+  /** Queues one event (`hops` > 0 when it is an invocation record sent by a destination); returns at once. */
+  enqueue(snapshot: FunctionSnapshot, request: PoolRequest, hops = 0): void {
+    this.#track(this.#process(snapshot, request, this.#now(), hops));
   }
 
   /** Resolves when every queued event has succeeded or used up its retries, and its record was delivered. */
@@ -79,9 +88,14 @@ export class AsyncInvoker {
     this.#inFlight.add(p);
   }
 
-  async #process(snapshot: FunctionSnapshot, request: PoolRequest, enqueuedAt: number): Promise<void> {
+  async #process(
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    enqueuedAt: number,
+    hops: number,
+  ): Promise<void> {
     const outcome = await this.#attempts(snapshot, request, enqueuedAt);
-    if (outcome !== undefined && !this.#closed) await this.#deliver(snapshot, request, outcome);
+    if (outcome !== undefined && !this.#closed) await this.#deliver(snapshot, request, outcome, hops);
   }
 
   /** Runs the event until it succeeds, uses up its retries or its age; undefined when the emulator closed. */
@@ -152,7 +166,12 @@ export class AsyncInvoker {
   }
 
   /** Sends the invocation record to the destination for this outcome, if the config names one. */
-  async #deliver(snapshot: FunctionSnapshot, request: PoolRequest, outcome: Outcome): Promise<void> {
+  async #deliver(
+    snapshot: FunctionSnapshot,
+    request: PoolRequest,
+    outcome: Outcome,
+    hops: number,
+  ): Promise<void> {
     const config = snapshot.asyncConfig;
     const destination = outcome.condition === 'Success' ? config?.onSuccess : config?.onFailure;
     if (destination === undefined) {
@@ -178,8 +197,14 @@ export class AsyncInvoker {
     const service = destination.split(':')[2];
     const what = `Invocation record (${outcome.condition})`;
     try {
-      if (service === 'lambda') {
-        const { requestId } = this.#o.destinations.invokeAsync(destination, body);
+      if (service === 'lambda' && hops >= MAX_DESTINATION_HOPS) {
+        this.#log(
+          snapshot,
+          request,
+          `${what} NOT sent to ${destination}: ${MAX_DESTINATION_HOPS} records in a row went from function to function through destinations (a loop?); chain stopped`,
+        );
+      } else if (service === 'lambda') {
+        const { requestId } = this.#o.destinations.invokeAsync(destination, body, hops + 1);
         this.#log(snapshot, request, `${what} sent to ${destination} (request ${requestId})`);
       } else if (service === 's3') {
         const bucket = destination.slice(destination.lastIndexOf(':') + 1);

@@ -162,14 +162,17 @@ export class InvokeApi {
     });
   }
 
-  /** Queues an Event invoke; resolves with its request ID. */
-  invokeAsync(nameOrArn: string, payload: Uint8Array, qualifier?: string): { requestId: string } {
+  /**
+   * Queues an Event invoke; resolves with its request ID. `hops` > 0 marks an invocation record sent on by a
+   * Lambda destination (the chain is bounded).
+   */
+  invokeAsync(nameOrArn: string, payload: Uint8Array, qualifier?: string, hops = 0): { requestId: string } {
     if (payload.byteLength > MAX_ASYNC_REQUEST_BYTES) {
       throw new AwsServiceError(413, 'RequestTooLargeException', tooLargeMessage(MAX_ASYNC_REQUEST_BYTES));
     }
     const snapshot = this.#resolve(nameOrArn, qualifier);
     const request = this.#request(snapshot, payload, {});
-    this.#async.enqueue(snapshot, request);
+    this.#async.enqueue(snapshot, request, hops);
     return { requestId: request.requestId };
   }
 

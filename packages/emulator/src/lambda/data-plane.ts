@@ -128,7 +128,8 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     ...(options.asyncClock ? { now: options.asyncClock } : {}),
     destinations: {
       // Bound late: the Invoke API is made after the queue it feeds.
-      invokeAsync: (arn, payload): { requestId: string } => api.invokeAsync(arn, payload),
+      invokeAsync: (arn, payload, hops): { requestId: string } =>
+        api.invokeAsync(arn, payload, undefined, hops),
       putObject:
         options.putS3Object ??
         (endpoint

@@ -308,6 +308,26 @@ describe('async invokes with an event invoke config', () => {
     expect(record?.responseContext).toBeUndefined();
   });
 
+  it("two functions that are each other's on-failure destination stop after 16 records (no endless loop)", async () => {
+    const pingOut = await define('ping', FAILING);
+    const pongOut = await define('pong', FAILING);
+    for (const [from, to] of [
+      ['ping', 'pong'],
+      ['pong', 'ping'],
+    ] as const) {
+      await configure({
+        FunctionName: from,
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: `${ARN}:${to}` } },
+      });
+    }
+    await invokeAndDrain({ FunctionName: 'ping', Payload: Buffer.from('{}') });
+    // The first event plus 16 records: ping runs 9 times, pong 8.
+    expect(lines(path.join(pingOut, 'attempts'))).toHaveLength(9);
+    expect(lines(path.join(pongOut, 'attempts'))).toHaveLength(8);
+    expect(emulator.dataPlane.readLogs('ping')).toContain(`NOT sent to ${ARN}:pong: 16 records in a row`);
+  });
+
   // Last: it ages the queue's clock for everything until the flag is removed.
   it('MaximumEventAgeInSeconds: an event older than its maximum age is not retried (EventAgeExceeded)', async () => {
     const out = await define('aging', FAILING, { AGE_FLAG: ageFlag });
