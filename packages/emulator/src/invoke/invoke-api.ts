@@ -78,7 +78,11 @@ export class InvokeApi {
   /** Runs one synchronous invoke to completion (throws AwsServiceError for unknown functions). */
   async invoke(nameOrArn: string, payload: Uint8Array, options: InvokeOptions = {}): Promise<InvokeOutput> {
     const snapshot = this.#resolve(nameOrArn, options.qualifier);
-    const request = this.#request(snapshot, payload, options);
+    return this.#runBuffered(snapshot, this.#request(snapshot, payload, options));
+  }
+
+  /** One invoke with its response buffered: what `invoke` returns and the HTTP Invoke API sends (429 = throttled). */
+  async #runBuffered(snapshot: FunctionSnapshot, request: PoolRequest): Promise<InvokeOutput> {
     const chunks: Buffer[] = [];
     let contentType = 'application/json';
     let outcome: { result: InvokeResult; log: string } | undefined;
@@ -240,36 +244,18 @@ export class InvokeApi {
     }
     if (route.streaming) return this.#stream(res, snapshot, request, logType === 'Tail');
 
-    const chunks: Buffer[] = [];
-    let contentType = 'application/json';
-    let outcome: { result: InvokeResult; log: string } | undefined;
-    const ran = await this.#pool.run(
-      snapshot,
-      request,
-      {
-        start: (ct) => {
-          contentType = ct;
-        },
-        chunk: (c) => chunks.push(c),
-        finish: (result, log) => {
-          outcome = { result, log };
-        },
-      },
-      false,
-    );
-    if (!ran || outcome === undefined) return sendThrottled(res, snapshot);
-    const { result, log } = outcome;
-    const out = result.ok ? joinChunks(chunks) : result.body;
+    const output = await this.#runBuffered(snapshot, request);
+    if (output.statusCode === 429) return sendThrottled(res, snapshot);
     const headers: Record<string, string | number> = {
-      'content-type': result.ok ? contentType : 'application/json',
-      'content-length': out.length,
+      'content-type': output.contentType,
+      'content-length': output.payload.length,
       'x-amzn-requestid': request.requestId,
       'x-amz-executed-version': snapshot.version,
     };
-    if (!result.ok) headers['x-amz-function-error'] = 'Unhandled';
-    if (logType === 'Tail') headers['x-amz-log-result'] = encodeLogTail(log);
+    if (output.functionError !== undefined) headers['x-amz-function-error'] = output.functionError;
+    if (logType === 'Tail') headers['x-amz-log-result'] = encodeLogTail(output.log);
     res.writeHead(200, headers);
-    res.end(out);
+    res.end(output.payload);
   }
 
   /** InvokeWithResponseStream: PayloadChunk events as the runtime writes, then InvokeComplete. */
