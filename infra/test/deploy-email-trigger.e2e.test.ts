@@ -7,13 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeReceiptRuleSetCommand, SESClient, VerifyDomainIdentityCommand } from '@aws-sdk/client-ses';
 import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
 import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployEmailTrigger } from '../src/deploy/email-trigger.js';
 import { defineStack, type Stack } from '../src/stack.js';
+import { createBucketIn } from './helpers/buckets.js';
 import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -111,22 +112,7 @@ describe('email trigger with a Lambda action', () => {
   });
 
   it('stops with what to do when the email bucket is in another region', async () => {
-    const west = new S3Client({
-      endpoint: emulator.url,
-      region: 'eu-west-1',
-      credentials,
-      forcePathStyle: true,
-    });
-    try {
-      await west.send(
-        new CreateBucketCommand({
-          Bucket: 'caprice-mail-west',
-          CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
-        }),
-      );
-    } finally {
-      west.destroy();
-    }
+    await createBucketIn(emulator.url, 'caprice-mail-west', 'eu-west-1');
     const elsewhere = defineStack({ CAPRICE_EMAIL_BUCKET: 'caprice-mail-west' });
     await expect(deployEmailTrigger(elsewhere, fnArn, { lambda, s3, ses })).rejects.toMatchObject({
       code: 'INFRA_BUCKET_REGION',

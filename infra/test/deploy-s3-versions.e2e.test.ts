@@ -13,13 +13,14 @@ import {
   GetLayerVersionCommand,
   LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
 import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Artifact, type Artifacts, loadArtifacts } from '../src/deploy/artifacts.js';
 import { deployStack } from '../src/deploy/deploy.js';
 import { defineStack, type Stack } from '../src/stack.js';
+import { createBucketIn } from './helpers/buckets.js';
 import { ROOT } from './helpers/dev-process.js';
 import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 
@@ -130,22 +131,7 @@ describe('deploy through S3 and with versions', () => {
   }, 60_000);
 
   it('stops with what to do when the staging bucket is in another region', async () => {
-    const west = new S3Client({
-      endpoint: emulator.url,
-      region: 'eu-west-1',
-      credentials,
-      forcePathStyle: true,
-    });
-    try {
-      await west.send(
-        new CreateBucketCommand({
-          Bucket: 'caprice-staging-west',
-          CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
-        }),
-      );
-    } finally {
-      west.destroy();
-    }
+    await createBucketIn(emulator.url, 'caprice-staging-west', 'eu-west-1');
     const changed = await changedHttpApi(zipDir, 'west');
     await expect(
       deploy(defineStack({ CAPRICE_STAGING_BUCKET: 'caprice-staging-west' }), {
