@@ -22,6 +22,16 @@ describe('explainAwsError', () => {
     });
   });
 
+  it('does not blame the region when DNS itself did not answer (offline)', () => {
+    const error = Object.assign(new Error('getaddrinfo EAI_AGAIN lambda.eu-west-1.amazonaws.com'), {
+      code: 'EAI_AGAIN',
+    });
+    expect(explainAwsError(error, undefined, 'eu-west-1')).toMatchObject({
+      code: 'INFRA_NETWORK',
+      message: expect.stringMatching(/"eu-west-1".*DNS did not answer.*network/),
+    });
+  });
+
   it('points at the deployer policy when AWS denies a call', () => {
     const error = Object.assign(new Error('not authorized to perform: lambda:CreateFunction'), {
       name: 'AccessDeniedException',

@@ -78,7 +78,16 @@ export function createClients(options: ClientTarget): AwsClients {
 /** Turns the SDK's credential and network errors into what to do next. */
 export function explainAwsError(error: unknown, endpoint: string | undefined, region?: string): Error {
   const e = error as { name?: string; message?: string; code?: string };
-  if (!endpoint && (e?.code === 'ENOTFOUND' || /ENOTFOUND|getaddrinfo/.test(e?.message ?? ''))) {
+  // EAI_AGAIN is a resolver that did not answer (offline, DNS down): not the region's fault.
+  if (!endpoint && (e?.code === 'EAI_AGAIN' || /getaddrinfo EAI_AGAIN/.test(e?.message ?? ''))) {
+    return Object.assign(
+      new Error(
+        `Cannot resolve the AWS endpoint for region ${JSON.stringify(region)} (DNS did not answer: ${e.message ?? e.code}); check your network or proxy, then deploy again`,
+      ),
+      { code: 'INFRA_NETWORK', cause: error },
+    );
+  }
+  if (!endpoint && (e?.code === 'ENOTFOUND' || /ENOTFOUND/.test(e?.message ?? ''))) {
     return Object.assign(
       new Error(
         `Cannot reach AWS in region ${JSON.stringify(region)} (no such endpoint): check --region / CAPRICE_REGION (e.g. us-east-1, eu-west-1) and your network`,
