@@ -32,8 +32,10 @@ import type { HttpReply, InvokeFunction, InvokeStreamingFunction } from './types
 export const API_GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
 /** Lambda's synchronous invoke payload limit, request and response. */
 export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-/** API Gateway's default (and, for Lambda, usual maximum) integration timeout. */
+/** A REST API's default integration timeout (`timeoutInMillis`, 29 000 ms unless raised for Regional APIs). */
 export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
+/** An HTTP API's default, and maximum, integration timeout (`TimeoutInMillis`: 30 000 ms for HTTP APIs). */
+export const HTTP_API_INTEGRATION_TIMEOUT_MS = 30_000;
 
 /** Details API Gateway keeps out of the response (its `$context.integrationErrorMessage`). */
 export type IntegrationErrorLog = (entry: {
@@ -61,6 +63,7 @@ export interface HttpApiFrontDoorOptions extends CommonOptions {
   /** Default `$default` (no stage prefix in the URL); a named stage is the first path segment. */
   readonly stage?: string;
   readonly stageVariables?: Readonly<Record<string, string>>;
+  /** Default {@link HTTP_API_INTEGRATION_TIMEOUT_MS} (30 s), an HTTP API's default and maximum. */
   readonly integrationTimeoutMs?: number;
   /** The API's `CorsConfiguration`: preflights are answered without invoking, CORS headers replaced. */
   readonly cors?: CorsConfiguration;
@@ -76,6 +79,7 @@ export interface RestApiFrontDoorOptions extends CommonOptions {
   readonly stageVariables?: Readonly<Record<string, string>>;
   /** Media types passed base64-encoded (requests) and decoded from base64 (responses). Default none, as on AWS. */
   readonly binaryMediaTypes?: readonly string[];
+  /** Default {@link DEFAULT_INTEGRATION_TIMEOUT_MS} (29 s). */
   readonly integrationTimeoutMs?: number;
 }
 
@@ -185,7 +189,7 @@ export function createHttpApiFrontDoor(options: HttpApiFrontDoorOptions): FrontD
   const apiId = options.apiId ?? 'localapi01';
   const region = options.region ?? 'us-east-1';
   const format = options.payloadFormatVersion ?? '2.0';
-  const timeoutMs = options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
+  const timeoutMs = options.integrationTimeoutMs ?? HTTP_API_INTEGRATION_TIMEOUT_MS;
   const log = options.onIntegrationError ?? defaultIntegrationLog;
   const cors = options.cors ? createCorsPolicy(options.cors) : undefined;
 
@@ -215,8 +219,9 @@ export function createHttpApiFrontDoor(options: HttpApiFrontDoorOptions): FrontD
       resource: found.resource === '$default' ? path : found.resource,
       pathParameters: found.pathParameters,
       stageVariables: options.stageVariables ?? {},
-      // HTTP API's rawPath keeps a named stage; payload 1.0's `path` does too.
-      path: snap.rawPath,
+      // HTTP APIs hand the path over percent-decoded (rawPath, http.path and 1.0's `path` alike), named stage
+      // included; routes still match on the path as sent, so a parameter is decoded once.
+      path: safeDecodePath(snap.rawPath),
     };
     const event =
       format === '2.0'
@@ -286,7 +291,8 @@ export function createRestApiFrontDoor(options: RestApiFrontDoorOptions): FrontD
       resource: found.resource,
       pathParameters: found.pathParameters,
       stageVariables: options.stageVariables ?? {},
-      path: safeDecodePath(path),
+      // REST APIs keep the path as sent (still percent-encoded); only pathParameters are decoded.
+      path,
     };
     const event = buildEventV1(snap, ctx, { flavor: 'rest', binaryMediaTypes });
     const accept = headerOf(snap, 'accept');

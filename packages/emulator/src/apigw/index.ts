@@ -19,6 +19,7 @@ export {
   DEFAULT_INTEGRATION_TIMEOUT_MS,
   type FrontDoor,
   type FunctionUrlFrontDoorOptions,
+  HTTP_API_INTEGRATION_TIMEOUT_MS,
   type HttpApiFrontDoorOptions,
   type IntegrationErrorLog,
   LAMBDA_PAYLOAD_LIMIT,

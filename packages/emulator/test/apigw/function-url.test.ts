@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFunctionUrlFrontDoor, HTTP_INTEGRATION_CONTENT_TYPE } from '../../src/apigw/index.js';
 import type { HttpApiEventV2, InvokeStreamingFunction } from '../../src/apigw/types.js';
@@ -35,6 +36,46 @@ describe('createFunctionUrlFrontDoor (BUFFERED)', () => {
     expect(event.requestContext.domainName).toMatch(/^[a-z0-9]{32}\.lambda-url\.eu-west-1\.on\.aws$/);
     expect(event.requestContext.apiId).toBe(event.requestContext.domainName.split('.')[0]);
     expect(res.headers.get('x-amzn-requestid')).toBe(event.requestContext.requestId);
+  });
+
+  it('keeps the path percent-encoded and translates cookies, repeated query names and binary bodies', async () => {
+    // Function URLs, unlike HTTP APIs, pass rawPath on as sent (see the HTTP API test for the contrast).
+    const fake = fakeInvoke(() => ({ statusCode: 200, body: 'ok' }));
+    const { port } = await serve(
+      createFunctionUrlFrontDoor({ functionName: 'f', invoke: fake.invoke }),
+      cleanup,
+    );
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/a%2Fb%20c?k=1&k=2&t=caf%C3%A9',
+          headers: { cookie: 'a=1; b=2', 'content-type': 'application/octet-stream', 'x-r': ['1', '2'] },
+          timeout: 5000,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+    });
+    expect(status).toBe(200);
+    const event = fake.events[0] as unknown as HttpApiEventV2;
+    expect(event).toMatchObject({
+      rawPath: '/a%2Fb%20c',
+      rawQueryString: 'k=1&k=2&t=caf%C3%A9',
+      queryStringParameters: { k: '1,2', t: 'café' },
+      cookies: ['a=1', 'b=2'],
+      body: '3q2+7w==',
+      isBase64Encoded: true,
+      requestContext: { http: { path: '/a%2Fb%20c', sourceIp: '127.0.0.1' } },
+    });
+    expect(event.headers['x-r']).toBe('1,2');
+    expect(event.headers.cookie).toBeUndefined();
   });
 
   it('infers the response from a bare value, like HTTP APIs', async () => {

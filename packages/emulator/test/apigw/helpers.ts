@@ -62,3 +62,15 @@ export function rawGet(
     req.end();
   });
 }
+
+/** Sends a request target exactly as given (fetch would normalise it), waits for the answer, returns the status. */
+export function rawRequest(port: number, path: string, method = 'GET'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,8 +1,11 @@
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpApiFrontDoor } from '../../src/apigw/index.js';
+import {
+  createHttpApiFrontDoor,
+  DEFAULT_INTEGRATION_TIMEOUT_MS,
+  HTTP_API_INTEGRATION_TIMEOUT_MS,
+} from '../../src/apigw/index.js';
 import type { HttpApiEventV2 } from '../../src/apigw/types.js';
-import { FunctionFailure, fakeInvoke, logSink, rawGet, serve } from './helpers.js';
+import { FunctionFailure, fakeInvoke, logSink, rawGet, rawRequest, serve } from './helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -242,28 +245,37 @@ describe('createHttpApiFrontDoor (payload 2.0)', () => {
     expect(port).toBeGreaterThan(0);
   });
 
-  it('delivers the exact raw path and query, even odd ones', async () => {
+  it('delivers the path percent-decoded (as HTTP APIs do) and the query exactly as sent, even odd ones', async () => {
+    // HTTP APIs decode the path before the function sees it, %2F included (honojs/hono#2156 shows a live event:
+    // "/RSC/%40id%2Fassets%2Frsf0.js%23save.txt" arrives as rawPath "/RSC/@id/assets/rsf0.js#save.txt").
     const fake = fakeInvoke(() => ok);
     const { port } = await serve(
       createHttpApiFrontDoor({ functionName: 'fn', invoke: fake.invoke }),
       cleanup,
     );
-    await new Promise<void>((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port, path: '/a%2Fb/%E2%82%AC?x=%ZZ&y=1+2&=&z', method: 'GET' },
-        (res) => {
-          res.resume();
-          res.on('end', resolve);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+    await rawRequest(port, '/a%2Fb/%E2%82%AC%40?x=%ZZ&y=1+2&=&z');
+    await rawRequest(port, '/bad%ZZ');
     expect(fake.events[0]).toMatchObject({
-      rawPath: '/a%2Fb/%E2%82%AC',
+      rawPath: '/a/b/€@',
       rawQueryString: 'x=%ZZ&y=1+2&=&z',
       queryStringParameters: { x: '%ZZ', y: '1 2', '': '', z: '' },
+      requestContext: { http: { path: '/a/b/€@' } },
     });
+    // Invalid percent-encoding cannot be decoded: it is passed on as sent.
+    expect(fake.events[1]).toMatchObject({ rawPath: '/bad%ZZ' });
+  });
+
+  it('decodes a route parameter once, though the path is matched as sent', async () => {
+    const fake = fakeInvoke(() => ok);
+    const routes = [{ routeKey: 'GET /items/{id}', functionName: 'fn' }];
+    const { port } = await serve(createHttpApiFrontDoor({ routes, invoke: fake.invoke }), cleanup);
+    await rawRequest(port, '/items/a%2520b');
+    expect(fake.events[0]).toMatchObject({ rawPath: '/items/a%20b', pathParameters: { id: 'a%20b' } });
+  });
+
+  it("waits 30 s for the integration by default, an HTTP API's TimeoutInMillis default (REST: 29 s)", () => {
+    expect(HTTP_API_INTEGRATION_TIMEOUT_MS).toBe(30_000);
+    expect(DEFAULT_INTEGRATION_TIMEOUT_MS).toBe(29_000);
   });
 });
 
@@ -276,11 +288,11 @@ describe('createHttpApiFrontDoor (payload 1.0)', () => {
       payloadFormatVersion: '1.0',
     });
     const { url } = await serve(door, cleanup);
-    const res = await fetch(`${url}/p?a=1&a=2`, { headers: { 'X-Custom': 'v' } });
+    const res = await fetch(`${url}/p%20q?a=1&a=2`, { headers: { 'X-Custom': 'v' } });
     expect(res.headers.get('x-m')).toBe('1, 2');
     expect(fake.events[0]).toMatchObject({
       version: '1.0',
-      path: '/p',
+      path: '/p q',
       httpMethod: 'GET',
       queryStringParameters: { a: '2' },
       multiValueQueryStringParameters: { a: ['1', '2'] },

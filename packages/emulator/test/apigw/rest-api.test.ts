@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRestApiFrontDoor } from '../../src/apigw/index.js';
 import type { ProxyEventV1 } from '../../src/apigw/types.js';
-import { FunctionFailure, fakeInvoke, logSink, rawGet, serve } from './helpers.js';
+import { FunctionFailure, fakeInvoke, logSink, rawGet, rawRequest, serve } from './helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -48,6 +48,23 @@ describe('createRestApiFrontDoor', () => {
       identity: { sourceIp: '127.0.0.1', userAgent: 'ua' },
     });
     expect(event.requestContext.requestId).toBe(res.headers['x-amzn-requestid']);
+  });
+
+  it('keeps the path percent-encoded, as REST APIs do, and decodes only pathParameters', async () => {
+    // localstack/localstack#7728 (REST parity): ".../user/test%2Balias@gmail.com" reaches the function as
+    // path "/user/test%2Balias@gmail.com".
+    const fake = fakeInvoke(() => ok);
+    const routes = [{ routeKey: 'GET /user/{email}', functionName: 'fn' }];
+    const { port } = await serve(
+      createRestApiFrontDoor({ routes, stage: 'prod', invoke: fake.invoke }),
+      cleanup,
+    );
+    expect(await rawRequest(port, '/prod/user/test%2Balias@example.com')).toBe(200);
+    expect(fake.events[0]).toMatchObject({
+      path: '/user/test%2Balias@example.com',
+      pathParameters: { email: 'test+alias@example.com' },
+      requestContext: { path: '/prod/user/test%2Balias@example.com' },
+    });
   });
 
   it('answers unknown resources and stages with 403 Missing Authentication Token', async () => {
