@@ -115,4 +115,28 @@ describe('botMailbox', () => {
     );
     expect(() => botMailbox({ address: 'bot@example.com', name: 42 })).toThrowError(InvalidDisplayNameError);
   });
+
+  it('returns the canonical address and names the field of a bad value (for configuration checks)', () => {
+    expect(botMailbox({ address: 'Bot@Bücher.example', name: 'Caprice' })).toEqual({
+      address: 'Bot@xn--bcher-kva.example',
+      name: 'Caprice',
+    });
+    const address = (() => {
+      try {
+        return botMailbox({ address: 'jörg@example.com' });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(address).toMatchObject({ code: 'MIME_INVALID_ADDRESS', field: 'reply.from.address' });
+    expect((address as Error).message).toContain('"jörg@example.com"');
+    const name = (() => {
+      try {
+        return botMailbox({ address: 'bot@example.com', name: 'a =?utf-8?q?x?= b' });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(name).toMatchObject({ code: 'MIME_INVALID_DISPLAY_NAME', field: 'reply.from.name' });
+  });
 });

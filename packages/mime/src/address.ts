@@ -99,9 +99,13 @@ export interface BotAddressInput {
 }
 
 /**
- * Validates the bot's own mailbox (trusted configuration, so anything odd is an error, not a fix-up).
+ * Validates the bot's own mailbox (trusted configuration, so anything odd is an error, not a fix-up) exactly
+ * as `buildReply` does for `reply.from`, and returns it canonical (domain punycoded and lower-cased, name
+ * normalised). Callers use it to check their configuration once at start-up instead of failing every reply.
  *
- * @throws {InvalidAddressError | InvalidDisplayNameError}
+ * @throws {InvalidAddressError} naming `reply.from.address` | {@link InvalidDisplayNameError} naming `reply.from.name`
+ * @example
+ * botMailbox({ address: 'Bot@Bücher.example', name: 'Caprice' }) // { address: 'Bot@xn--bcher-kva.example', name: 'Caprice' }
  */
 export function botMailbox(from: unknown): Mailbox {
   if (typeof from !== 'object' || from === null) {

@@ -3,7 +3,7 @@
  * Builds RFC-correct MIME replies (threading, RFC 3834 auto-reply headers) as bytes for SES SendRawEmail.
  */
 export type { AddressEntryLike, AddressListLike, BotAddressInput, Mailbox } from './address.js';
-export { canonicalAddress } from './address.js';
+export { botMailbox, canonicalAddress } from './address.js';
 export {
   AUTO_RESPONSE_SUPPRESS_HEADER,
   AUTO_RESPONSE_SUPPRESS_VALUE,
