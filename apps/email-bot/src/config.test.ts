@@ -110,6 +110,15 @@ describe('loadConfig', () => {
     ['a zero reply limit', { EMAIL_BOT_REPLY_LIMITS: '0/1h' }, 'EMAIL_BOT_REPLY_LIMITS'],
     ['two reply limits over one window', { EMAIL_BOT_REPLY_LIMITS: '5/1h,3/60m' }, 'EMAIL_BOT_REPLY_LIMITS'],
     ['a two-line bot name', { EMAIL_BOT_NAME: 'Bot\nBcc: x@y.z' }, 'EMAIL_BOT_NAME'],
+    // What the reply builder would refuse on every reply is refused at init instead.
+    [
+      'a bot address with a non-ASCII local part',
+      { EMAIL_BOT_ADDRESS: 'jörg@example.com' },
+      'EMAIL_BOT_ADDRESS',
+    ],
+    ['a bot address with a single-label domain', { EMAIL_BOT_ADDRESS: 'bot@localhost' }, 'EMAIL_BOT_ADDRESS'],
+    ['a bot name with a 100-character word', { EMAIL_BOT_NAME: 'B'.repeat(100) }, 'EMAIL_BOT_NAME'],
+    ['a bot name with an encoded-word look-alike', { EMAIL_BOT_NAME: 'Bot =?utf-8?q?x?=' }, 'EMAIL_BOT_NAME'],
   ])('fails on %s, naming the variable', (_name, change, variable) => {
     let error: unknown;
     try {

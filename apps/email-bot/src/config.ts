@@ -1,4 +1,5 @@
 /** Configuration from environment variables, validated once at init. */
+import { botMailbox, InvalidDisplayNameError, MimeError } from '@caprice/mime';
 import { ENV } from './constants.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_REPLY_LIMITS, parseReplyLimits, type ReplyLimitRule } from './reply-limit.js';
@@ -49,15 +50,16 @@ const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
  * const config = loadConfig({ EMAIL_BOT_ADDRESS: 'bot@example.com', AWS_REGION: 'eu-west-1' });
  */
 export function loadConfig(env: Env): BotConfig {
-  const botAddress = required(env, ENV.BOT_ADDRESS).toLowerCase();
-  if (!ADDRESS_RE.test(botAddress)) {
+  const rawAddress = required(env, ENV.BOT_ADDRESS).toLowerCase();
+  if (!ADDRESS_RE.test(rawAddress)) {
     throw new ConfigError(
       ENV.BOT_ADDRESS,
-      `is "${botAddress}", not an address; set it to e.g. bot@example.com`,
+      `is "${rawAddress}", not an address; set it to e.g. bot@example.com`,
     );
   }
-  const botName = optional(env, ENV.BOT_NAME) ?? 'Caprice';
-  if (/[\r\n]/.test(botName)) throw new ConfigError(ENV.BOT_NAME, 'must be a single line');
+  const rawName = optional(env, ENV.BOT_NAME) ?? 'Caprice';
+  if (/[\r\n]/.test(rawName)) throw new ConfigError(ENV.BOT_NAME, 'must be a single line');
+  const { address: botAddress, name: botName } = checkBotMailbox(rawAddress, rawName);
 
   const { addresses, domains } = parseRecipients(optional(env, ENV.ALLOWED_RECIPIENTS) ?? botAddress);
 
@@ -118,6 +120,27 @@ export function loadConfig(env: Env): BotConfig {
     s3Endpoint: firstEndpoint(env, [ENV.S3_ENDPOINT, 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']),
     sesEndpoint: firstEndpoint(env, [ENV.SES_ENDPOINT, 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL']),
   };
+}
+
+/**
+ * Checks the bot's mailbox with the reply builder's own rules (`@caprice/mime` `botMailbox`), so an address or
+ * name it would refuse (non-ASCII local part, a 70+ character word or `=?` in the name, …) fails the init naming
+ * the variable instead of failing every reply. Returns the canonical forms (domain punycoded, name normalised).
+ */
+function checkBotMailbox(address: string, name: string): { address: string; name: string } {
+  try {
+    return botMailbox({ address, name });
+  } catch (cause) {
+    if (!(cause instanceof MimeError)) throw cause;
+    const isName = cause instanceof InvalidDisplayNameError;
+    const variable = isName ? ENV.BOT_NAME : ENV.BOT_ADDRESS;
+    const value = isName ? name : address;
+    throw new ConfigError(
+      variable,
+      `is "${value}", which the reply builder refuses (${cause.message}); ${isName ? 'use a short human-readable name' : 'use a plain ASCII local@domain address'}`,
+      { cause },
+    );
+  }
 }
 
 function required(env: Env, name: string): string {

@@ -3,6 +3,7 @@
  * logged.
  * Pure apart from its injected dependencies (mailbox, MIME builder, capitalization, clock, logger).
  */
+import { InvalidAddressError, MimeError, NoRecipientError, ReplyLoopError } from '@caprice/mime';
 import type { ParsedMail } from 'mailparser';
 import { composeReply, type ReplyBuilder, type TextTransform } from './compose.js';
 import type { BotConfig } from './config.js';
@@ -20,7 +21,7 @@ import { extractFacts } from './facts.js';
 import type { Logger } from './log.js';
 import { type Mailbox, markerKeyFor } from './mailbox.js';
 import { parseMail } from './parse.js';
-import { decideReply } from './policy.js';
+import { decideReply, SkipReason } from './policy.js';
 import { planReplySlots, REPLY_LIMIT_REASON, releaseSlots, takeReplySlots } from './reply-limit.js';
 
 /** Everything the handler depends on. */
@@ -135,6 +136,20 @@ export function createHandler(deps: HandlerDeps) {
         { transform: deps.transform, buildReply: deps.buildReply },
       );
     } catch (cause) {
+      // The policy already refuses addresses the builder cannot use; should the two ever disagree, the builder's
+      // refusal of the recipient is still a logged skip (no one to answer), not a failure.
+      const skipped = builderSkip(cause);
+      if (skipped !== undefined) {
+        log.log('info', 'skipped', {
+          messageId,
+          decision: 'skip',
+          reason: skipped,
+          detail: cause instanceof Error ? cause.message : String(cause),
+          bytes: size,
+          timings: { ...timings, totalMs: Math.round(now() - started) },
+        });
+        return { ...base, status: 'skipped', reason: skipped };
+      }
       throw new MalformedMessageError(record.key, { cause });
     }
     lap('composeMs', t);
@@ -384,6 +399,20 @@ export function createHandler(deps: HandlerDeps) {
       throw new RetryableRecordsError(retry, { cause: errors.length === 1 ? errors[0] : errors });
     return { outcomes };
   };
+}
+
+/**
+ * The skip reason for a reply the MIME builder refused because of the original's addressing: no mailbox in
+ * Reply-To/From, an unusable recipient address, or the bot's own address. Other refusals are failures.
+ */
+function builderSkip(error: unknown): SkipReason | undefined {
+  if (!(error instanceof MimeError)) return undefined;
+  if (error instanceof NoRecipientError) return SkipReason.NO_REPLY_ADDRESS;
+  if (error instanceof InvalidAddressError && error.field.startsWith('original.')) {
+    return SkipReason.NO_REPLY_ADDRESS;
+  }
+  if (error instanceof ReplyLoopError) return SkipReason.OWN_ADDRESS;
+  return undefined;
 }
 
 /** The parsed message without its Reply-To, so the MIME builder addresses From. */

@@ -119,6 +119,20 @@ describe('decideReply', () => {
     ['bot only in Bcc', { recipients: ['carol@example.org'] }, SkipReason.NOT_ADDRESSED_TO_BOT],
     ['no To/Cc at all', { recipients: [] }, SkipReason.NOT_ADDRESSED_TO_BOT],
     ['no From and no Reply-To', { from: [], replyTo: [] }, SkipReason.NO_REPLY_ADDRESS],
+    // Addresses the reply builder (and SES) cannot send to.
+    ['a From with a non-ASCII local part', { from: ['jörg@example.org'] }, SkipReason.NO_REPLY_ADDRESS],
+    ['a From with a domain literal', { from: ['alice@[192.0.2.1]'] }, SkipReason.NO_REPLY_ADDRESS],
+    ['a From with a malformed local part', { from: ['a..b@example.org'] }, SkipReason.NO_REPLY_ADDRESS],
+    [
+      'a From with a 65-octet local part',
+      { from: [`${'a'.repeat(65)}@example.org`] },
+      SkipReason.NO_REPLY_ADDRESS,
+    ],
+    [
+      'an unusable Reply-To in the From domain',
+      { replyTo: ['jörg@example.org'] },
+      SkipReason.NO_REPLY_ADDRESS,
+    ],
   ])('skips when %s', (_name, change, reason) => {
     // Prepare
     const facts = { ...good, ...change };
@@ -127,6 +141,21 @@ describe('decideReply', () => {
     // Assess
     expect(decision).toMatchObject({ reply: false, reason });
     if (!decision.reply) expect(decision.detail).not.toBe('');
+  });
+
+  it('names the unusable address and why in the detail', () => {
+    expect(decideReply({ ...good, from: ['jörg@example.org'] }, config)).toMatchObject({
+      reply: false,
+      reason: SkipReason.NO_REPLY_ADDRESS,
+      detail: expect.stringMatching(/From: "jörg@example\.org" has a non-ASCII local part/),
+    });
+  });
+
+  it('replies to an internationalised domain in the punycode form the reply builder sends to', () => {
+    expect(decideReply({ ...good, from: ['alice@bücher.example'] }, config)).toEqual({
+      reply: true,
+      to: 'alice@xn--bcher-kva.example',
+    });
   });
 
   it('checks the verdicts before anything else', () => {

@@ -3,6 +3,7 @@
  * Rules: RFC 3834 §2 (automatic responses), SES backscatter guidance, and the anchor forwarder's lessons
  * (see README "Reply policy").
  */
+import { canonicalAddress } from '@caprice/mime';
 
 /** Every reason the bot does not answer, in the order they are checked. */
 export const SkipReason = {
@@ -147,7 +148,19 @@ export function decideReply(facts: MessageFacts, config: PolicyConfig): Decision
         : `no usable From, and Reply-To ${replyToIgnored} cannot be checked against it`,
     );
   }
-  return replyToIgnored === undefined ? { reply: true, to } : { reply: true, to, replyToIgnored };
+  // The reply builder's own address rules (ASCII local part for SES, a real host name, RFC 5321 lengths): an
+  // address it would refuse is a skip decided here, not a failed build later. Its canonical form (punycoded
+  // domain) is what the builder addresses, so the handler can check that the two agree.
+  const field = facts.replyTo[0] !== undefined && replyToIgnored === undefined ? 'Reply-To' : 'From';
+  let canonical: string;
+  try {
+    canonical = canonicalAddress(field, to).toLowerCase();
+  } catch (error) {
+    return skip('no-reply-address', error instanceof Error ? error.message : `${field} ${to} is unusable`);
+  }
+  return replyToIgnored === undefined
+    ? { reply: true, to: canonical }
+    : { reply: true, to: canonical, replyToIgnored };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The handler with injected fakes for S3/SES (FakeMailbox), the real MIME builder and a seeded capitalizer. */
+import { InvalidAddressError, InvalidHeaderError, NoRecipientError, ReplyLoopError } from '@caprice/mime';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { TRUNCATION_NOTE } from '../src/compose.js';
@@ -182,6 +183,33 @@ describe('handler: skips', () => {
     ['DMARC failing', { dmarc: 'fail' }, 'dmarc-fail'],
     ['the bot only in Bcc', { to: 'carol@example.org' }, 'not-addressed-to-bot'],
     ['no usable From', { from: 'undisclosed-recipients:;' }, 'no-reply-address'],
+    [
+      'a From with a non-ASCII local part (SES cannot send to it)',
+      { from: 'Jörg <jörg@example.org>' },
+      'no-reply-address',
+    ],
+    ['a From with a domain literal', { from: '<alice@[192.0.2.1]>' }, 'no-reply-address'],
+    [
+      'a multipart/report (ARF) from an ordinary address',
+      {
+        from: 'Abuse Desk <abuse@mail.example.org>',
+        contentType: 'multipart/report; report-type=feedback-report; boundary="arf"',
+        body: [
+          '--arf',
+          'Content-Type: text/plain',
+          '',
+          'This is an abuse report.',
+          '--arf',
+          'Content-Type: message/feedback-report',
+          '',
+          'Feedback-Type: abuse',
+          'Version: 1',
+          '--arf--',
+          '',
+        ].join('\r\n'),
+      },
+      'delivery-report',
+    ],
   ])('skips mail with %s, logging the reason', async (_name, options, reason) => {
     // Prepare
     const { handler, mailbox, lines } = setup();
@@ -243,6 +271,49 @@ describe('handler: skips', () => {
     mailbox.getFailures.set('inbound/huge', new Error('must not be read'));
     const result = await handler(s3Event(['inbound/huge'], { size: 41 * 1024 * 1024 }), ctx);
     expect(result.outcomes[0]).toMatchObject({ status: 'failed', reason: 'too-large' });
+  });
+});
+
+describe('handler: reply address', () => {
+  it('answers a sender in an internationalised domain at its punycode address', async () => {
+    const { handler, mailbox } = setup();
+    mailbox.put(BUCKET, 'inbound/idn', inboundMessage({ from: 'Alice <alice@bücher.example>' }));
+    const result = await handler(s3Event(['inbound/idn']), ctx);
+    expect(result.outcomes[0]).toMatchObject({ status: 'replied' });
+    expect(mailbox.sent[0]?.destinations).toEqual(['alice@xn--bcher-kva.example']);
+  });
+
+  it.each([
+    ['NoRecipientError', new NoRecipientError(undefined, undefined), 'no-reply-address'],
+    [
+      'InvalidAddressError for the original sender',
+      new InvalidAddressError('original.from', 'x@y', 'is odd'),
+      'no-reply-address',
+    ],
+    ['ReplyLoopError', new ReplyLoopError('bot@example.com'), 'own-address'],
+  ])('logs a skip when the MIME builder refuses the recipient (%s)', async (_name, error, reason) => {
+    // Prepare: a builder that disagrees with the policy (defence in depth; the policy normally decides first).
+    const { handler, mailbox, lines } = setup({
+      buildReply: () => Promise.reject(error),
+    });
+    mailbox.put(BUCKET, 'inbound/refused', inboundMessage());
+    // Act
+    const result = await handler(s3Event(['inbound/refused']), ctx);
+    // Assess
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason });
+    expect(logOf(lines, 'skipped')[0]).toMatchObject({ reason, detail: error.message });
+    expect(mailbox.sent).toHaveLength(0);
+    expect(mailbox.markers(BUCKET, testConfig.markerPrefix)).toEqual([]);
+  });
+
+  it('fails (permanently, logged) when the MIME builder refuses something else', async () => {
+    const { handler, mailbox, lines } = setup({
+      buildReply: () => Promise.reject(new InvalidHeaderError('X-A', 'bad')),
+    });
+    mailbox.put(BUCKET, 'inbound/bug', inboundMessage());
+    const result = await handler(s3Event(['inbound/bug']), ctx);
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', reason: 'malformed-message' });
+    expect(logOf(lines, 'failed')[0]).toMatchObject({ retryable: false, key: 'inbound/bug' });
   });
 });
 
