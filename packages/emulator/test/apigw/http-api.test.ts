@@ -221,6 +221,22 @@ describe('createHttpApiFrontDoor (payload 2.0)', () => {
     expect(fake.events).toHaveLength(0);
   });
 
+  it("answers a result over Lambda's 6 MB with 500, as a function error", async () => {
+    const sink = logSink();
+    // Lambda itself turns such a result into Function.ResponseSizeTooLarge; this is the front door's backstop.
+    const fake = fakeInvoke(() => ({ statusCode: 200, body: 'x'.repeat(6 * 1024 * 1024) }));
+    const door = createHttpApiFrontDoor({
+      functionName: 'fn',
+      invoke: fake.invoke,
+      onIntegrationError: sink.log,
+    });
+    const { url } = await serve(door, cleanup);
+    const res = await fetch(url);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('{"message":"Internal Server Error"}');
+    expect(sink.lines[0]).toMatch(/over Lambda's limit/);
+  });
+
   it('answers an invoke the data plane rejects with 500', async () => {
     const door = createHttpApiFrontDoor({
       functionName: 'fn',

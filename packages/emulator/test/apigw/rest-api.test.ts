@@ -156,6 +156,7 @@ describe('createRestApiFrontDoor', () => {
     ['a result without statusCode', { body: 'x' }],
     ['a bare string', 'hello'],
     ['multiValueHeaders that are not arrays', { statusCode: 200, multiValueHeaders: { a: 'b' } }],
+    ["a result over Lambda's 6 MB", { statusCode: 200, body: 'x'.repeat(6 * 1024 * 1024) }],
   ])('answers %s with 502 {"message": "Internal server error"}', async (_name, result) => {
     const sink = logSink();
     const fake = fakeInvoke(() => result);
