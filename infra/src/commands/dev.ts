@@ -4,6 +4,7 @@
  * dashboard, then watches the sources and pushes every rebuilt bundle through UpdateFunctionCode.
  */
 import path from 'node:path';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -22,6 +23,7 @@ import { buildZips } from '../deploy/build.js';
 import { deployStack } from '../deploy/deploy.js';
 import { deployEmailTrigger } from '../deploy/email-trigger.js';
 import { DeployError } from '../deploy/errors.js';
+import { deployHttpTrigger } from '../deploy/http-trigger.js';
 import { runDemo } from '../dev/demo.js';
 import { type AppWatcher, watchApps } from '../dev/watch.js';
 import { defineStack, type Stack } from '../stack.js';
@@ -58,12 +60,17 @@ export interface DevStack {
     readonly smtp: string;
     readonly bot: string;
     readonly dashboard: string;
+    /** The function URL of the HTTP function, when the stack has one (CAPRICE_FUNCTION_URL=1). */
+    readonly functionUrl?: string;
   };
   close(): Promise<void>;
 }
 
 /** Credentials for the emulator, which checks no signature; never real ones, so nothing real can leak. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'caprice-local', secretAccessKey: 'caprice-local' };
+
+/** Waiter polling against the local emulator: its state changes take 50 ms, so poll at that pace. */
+const LOCAL_POLL_SECONDS = 0.05;
 
 /** Starts the local stack; resolves once every endpoint answers. */
 export async function startDev(options: DevOptions): Promise<DevStack> {
@@ -123,6 +130,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       artifacts: await loadArtifacts(options.root, stack),
       log: (line) => log(`deploy: ${line}`),
       maxWaitSeconds: 30,
+      pollSeconds: LOCAL_POLL_SECONDS,
     });
     const email = stack.triggers.email;
     const emailFn = deployed.functions.find((f) => f.name === email?.function);
@@ -133,6 +141,21 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         { lambda, s3, ses },
         { log: (line) => log(`deploy: ${line}`) },
       );
+    }
+
+    // A function URL, when the stack asks for one: the same calls as `caprice deploy` makes on AWS.
+    let functionUrl: string | undefined;
+    const httpFn = deployed.functions.find((f) => f.name === stack.triggers.http?.function);
+    if (stack.triggers.http?.functionUrl && httpFn) {
+      const apigw = new ApiGatewayV2Client(clientConfig);
+      closers.push(async () => apigw.destroy());
+      const out = await deployHttpTrigger(
+        stack,
+        httpFn.arn,
+        { lambda, apigw },
+        { skipHttpApi: true, log: (line) => log(`deploy: ${line}`) },
+      );
+      functionUrl = out.endpoints[0];
     }
 
     const dataPlane = emulator.dataPlane as DataPlane;
@@ -167,6 +190,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       smtp: smtpAddress,
       bot: botAddress,
       dashboard: '',
+      ...(functionUrl ? { functionUrl } : {}),
     };
     const dashboard = await startDashboard({
       host,
@@ -183,7 +207,13 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
           ),
         outboxUrl,
         ...(email ? { emailFunction: email.function } : {}),
-        endpoints: { API: endpoints.api, SMTP: smtpAddress, Bot: botAddress, 'AWS endpoint': emulator.url },
+        endpoints: {
+          API: endpoints.api,
+          ...(functionUrl ? { 'Function URL': functionUrl } : {}),
+          SMTP: smtpAddress,
+          Bot: botAddress,
+          'AWS endpoint': emulator.url,
+        },
       }),
       ...(api ? { apiUrl: api.url } : {}),
       smtp: { host: smtpHost, port: smtpPort },
@@ -207,6 +237,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
             artifacts: await loadArtifacts(options.root, stack),
             only: [app.functionName],
             maxWaitSeconds: 30,
+            pollSeconds: LOCAL_POLL_SECONDS,
           });
         },
       });
@@ -217,6 +248,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     log('');
     log(`Caprice is running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s):`);
     log(`  HTTP API     ${endpoints.api}/?text=hello`);
+    if (functionUrl) log(`  Function URL ${functionUrl}`);
     log(`  SMTP         ${endpoints.smtp}  → mail ${endpoints.bot}`);
     log(`  Dashboard    ${endpoints.dashboard}`);
     log(`  AWS APIs     ${endpoints.emulator}  (AWS_ENDPOINT_URL; any credentials)`);

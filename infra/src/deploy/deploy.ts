@@ -71,6 +71,11 @@ export interface DeployOptions {
   readonly conflictRetry?: { readonly attempts: number; readonly baseDelayMs: number };
   /** Longest wait for a function to become Active / Successful, seconds. */
   readonly maxWaitSeconds?: number;
+  /**
+   * First delay between waiter polls, seconds (default 1, the SDK's own). `caprice dev` polls its local emulator
+   * every 50 ms, so a save is reported as deployed as soon as it is, not a second later.
+   */
+  readonly pollSeconds?: number;
   /** S3, for zips over the direct-upload limit (staging bucket `stack.stagingBucket`). */
   readonly s3?: S3Client;
   /** Zips bigger than this many bytes go through S3 (default: Lambda's 50 MB; tests lower it). */
@@ -445,7 +450,7 @@ function waiter(run: Run) {
   return {
     client: run.options.lambda,
     maxWaitTime: run.options.maxWaitSeconds ?? 300,
-    minDelay: 1,
+    minDelay: run.options.pollSeconds ?? 1,
     maxDelay: 5,
   };
 }
