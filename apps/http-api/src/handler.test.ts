@@ -163,6 +163,23 @@ describe('createHandler', () => {
     expect(errorOf(result).code).toBe('NOT_FOUND');
   });
 
+  it.each([
+    ['/capitalize?x', 200],
+    ['/#', 200],
+    ['/a b', 404],
+    ['/100%', 404],
+    ['/a/../capitalize', 200],
+  ])('reads an HTTP API rawPath that arrives percent-decoded (%s) without a 5xx', async (rawPath, status) => {
+    // HTTP APIs decode the path before invoking (the emulator does too): "?", "#", " " and "%" can appear raw.
+    const { run, logs } = setup();
+    const event = v2('GET', 'text=x');
+    (event.requestContext as { http: { path: string } }).http.path = rawPath;
+    const result = await run({ ...event, rawPath });
+    expect(result.statusCode).toBe(status);
+    JSON.parse(result.body ?? '');
+    expect(logs).toEqual([]);
+  });
+
   it('answers a malformed event with 400 Invalid request, not 500', async () => {
     const { run, logs } = setup();
     for (const event of [{}, null, 'x', { version: '2.0', requestContext: { http: { method: 5 } } }]) {
