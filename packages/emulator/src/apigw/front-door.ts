@@ -133,7 +133,9 @@ const HTTP_API_ERRORS: ErrorReplies = {
   tooLarge: json(413, '{"message":"Request Entity Too Large"}'),
   functionError: json(500, '{"message":"Internal Server Error"}'),
   invokeRejected: json(500, '{"message":"Internal Server Error"}'),
-  timeout: json(504, '{"message":"Endpoint request timed out"}'),
+  // HTTP APIs answer an integration timeout with 503, not REST's 504 (serverless/serverless#11222,
+  // anomalyco/sst#2232: "503 ... Service Unavailable" while the function was still running).
+  timeout: json(503, '{"message":"Service Unavailable"}'),
 };
 
 const REST_API_ERRORS: ErrorReplies = {

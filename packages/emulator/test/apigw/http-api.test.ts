@@ -183,7 +183,7 @@ describe('createHttpApiFrontDoor (payload 2.0)', () => {
     expect(sink.lines).toHaveLength(1);
   });
 
-  it('answers 504 when the integration times out', async () => {
+  it('answers 503 {"message":"Service Unavailable"} when the integration times out (REST answers 504)', async () => {
     const sink = logSink();
     const fake = fakeInvoke(() => new Promise(() => {}));
     const door = createHttpApiFrontDoor({
@@ -194,8 +194,9 @@ describe('createHttpApiFrontDoor (payload 2.0)', () => {
     });
     const { url } = await serve(door, cleanup);
     const res = await fetch(url);
-    expect(res.status).toBe(504);
-    expect(await res.json()).toEqual({ message: 'Endpoint request timed out' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ message: 'Service Unavailable' });
+    expect(sink.lines).toEqual(['Integration timed out after 50 ms']);
   });
 
   it('answers 413 for a body over 10 MB without invoking', async () => {
