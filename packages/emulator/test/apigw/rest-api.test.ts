@@ -48,6 +48,11 @@ describe('createRestApiFrontDoor', () => {
       identity: { sourceIp: '127.0.0.1', userAgent: 'ua' },
     });
     expect(event.requestContext.requestId).toBe(res.headers['x-amzn-requestid']);
+    expect(event.requestContext.requestTime).toMatch(
+      /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/,
+    );
+    expect(event.requestContext.requestTimeEpoch).toBeGreaterThan(Date.parse('2020-01-01'));
+    expect(event.requestContext.protocol).toBe('HTTP/1.1');
   });
 
   it('keeps the path percent-encoded, as REST APIs do, and decodes only pathParameters', async () => {
