@@ -259,7 +259,8 @@ export function createRestApiFrontDoor(options: RestApiFrontDoorOptions): FrontD
   if (routes.some((r) => r.routeKey === '$default')) {
     throw new FrontDoorConfigError('REST APIs have no $default route; use "ANY /{proxy+}"');
   }
-  const match = createRouteMatcher(routes);
+  // REST APIs hand path parameters over as sent (percent-encoded), unlike HTTP APIs.
+  const match = createRouteMatcher(routes, { parameters: 'as-sent' });
   const stage = options.stage ?? 'prod';
   const apiId = options.apiId ?? 'localrest1';
   const region = options.region ?? 'us-east-1';
@@ -293,7 +294,7 @@ export function createRestApiFrontDoor(options: RestApiFrontDoorOptions): FrontD
       resource: found.resource,
       pathParameters: found.pathParameters,
       stageVariables: options.stageVariables ?? {},
-      // REST APIs keep the path as sent (still percent-encoded); only pathParameters are decoded.
+      // REST APIs keep the path, and its parameters, as sent (still percent-encoded).
       path,
     };
     const event = buildEventV1(snap, ctx, { flavor: 'rest', binaryMediaTypes });

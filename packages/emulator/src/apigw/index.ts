@@ -28,7 +28,12 @@ export {
 } from './front-door.js';
 export { replyFromResultV1 } from './result-v1.js';
 export { replyFromResultV2 } from './result-v2.js';
-export { type ApiRoute, createRouteMatcher, type RouteMatch } from './route-matcher.js';
+export {
+  type ApiRoute,
+  createRouteMatcher,
+  type RouteMatch,
+  type RouteMatcherOptions,
+} from './route-matcher.js';
 export { HTTP_INTEGRATION_CONTENT_TYPE, readStreamPrelude } from './stream-prelude.js';
 export type {
   HttpApiEventV2,

@@ -34,4 +34,17 @@ describe('createRouteMatcher', () => {
       /last segment/,
     );
   });
+
+  it('decodes parameters for HTTP APIs, and keeps them as sent for REST APIs (greedy without a trailing slash)', () => {
+    const routes = [
+      { routeKey: 'GET /u/{email}', functionName: 'u' },
+      { routeKey: 'ANY /{proxy+}', functionName: 'p' },
+    ];
+    const http = createRouteMatcher(routes);
+    const rest = createRouteMatcher(routes, { parameters: 'as-sent' });
+    expect(http('GET', '/u/a%2Bb%40c')?.pathParameters).toEqual({ email: 'a+b@c' });
+    expect(rest('GET', '/u/a%2Bb%40c')?.pathParameters).toEqual({ email: 'a%2Bb%40c' });
+    expect(http('GET', '/x/y%20z/')?.pathParameters).toEqual({ proxy: 'x/y z/' });
+    expect(rest('GET', '/x/y%20z/')?.pathParameters).toEqual({ proxy: 'x/y%20z' });
+  });
 });

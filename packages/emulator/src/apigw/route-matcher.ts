@@ -6,7 +6,7 @@ export interface ApiRoute {
   readonly functionName: string;
 }
 
-/** A matched route with its path parameters (decoded). */
+/** A matched route with its path parameters (decoded, unless the matcher keeps them as sent). */
 export interface RouteMatch {
   readonly route: ApiRoute;
   /** The route's path template (`/items/{id}`), or `$default`. */
@@ -24,13 +24,25 @@ interface CompiledRoute {
   readonly params: number;
 }
 
+/** How path parameters are handed over. */
+export interface RouteMatcherOptions {
+  /**
+   * `decoded` (HTTP APIs, the default): percent-decoded. `as-sent` (REST APIs): still percent-encoded, and a
+   * greedy parameter without the path's trailing slash, as AWS records show ("/test-path/api/user/test%2Balias@…"
+   * gives `proxy` "test-path/api/user/test%2Balias@…"; "/test-path/" gives "test-path").
+   */
+  readonly parameters?: 'decoded' | 'as-sent';
+}
+
 /**
  * Compiles routes and returns a matcher that picks the most specific match the way API Gateway does: literal
  * segments before `{param}`, `{param}` before a greedy `{proxy+}`, a method before `ANY`, `$default` last.
  */
 export function createRouteMatcher(
   routes: readonly ApiRoute[],
+  options: RouteMatcherOptions = {},
 ): (method: string, path: string) => RouteMatch | undefined {
+  const asSent = options.parameters === 'as-sent';
   const compiled = routes.map(compileRoute);
   compiled.sort(
     (a, b) =>
@@ -45,7 +57,7 @@ export function createRouteMatcher(
     for (const c of compiled) {
       if (c.method !== 'ANY' && c.method !== method) continue;
       if (c.isDefault) return { route: c.route, resource: '$default', pathParameters: {} };
-      const params = matchSegments(c, parts);
+      const params = matchSegments(c, parts, asSent);
       if (params) return { route: c.route, resource: c.resource, pathParameters: params };
     }
     return undefined;
@@ -90,7 +102,12 @@ function compileRoute(route: ApiRoute): CompiledRoute {
   };
 }
 
-function matchSegments(c: CompiledRoute, parts: readonly string[]): Record<string, string> | undefined {
+function matchSegments(
+  c: CompiledRoute,
+  parts: readonly string[],
+  asSent: boolean,
+): Record<string, string> | undefined {
+  const value = asSent ? (s: string) => s : safeDecode;
   const params: Record<string, string> = Object.create(null);
   // "/" is the empty segment list; a trailing slash leaves an empty last part that only "/" style routes match.
   const actual = parts.length === 1 && parts[0] === '' ? [] : parts;
@@ -100,7 +117,8 @@ function matchSegments(c: CompiledRoute, parts: readonly string[]): Record<strin
     if (greedy) {
       const rest = actual.slice(i);
       if (rest.length === 0 || rest.join('/') === '') return undefined;
-      params[greedy[1] ?? 'proxy'] = safeDecode(rest.join('/'));
+      const joined = rest.join('/');
+      params[greedy[1] ?? 'proxy'] = asSent ? joined.replace(/\/+$/, '') : safeDecode(joined);
       return params;
     }
     const part = actual[i];
@@ -108,7 +126,7 @@ function matchSegments(c: CompiledRoute, parts: readonly string[]): Record<strin
     const param = /^\{(\w+)\}$/.exec(seg);
     if (param) {
       if (part === '') return undefined;
-      params[param[1] ?? ''] = safeDecode(part);
+      params[param[1] ?? ''] = value(part);
     } else if (safeDecode(part) !== seg) {
       return undefined;
     }

@@ -55,9 +55,10 @@ describe('createRestApiFrontDoor', () => {
     expect(event.requestContext.protocol).toBe('HTTP/1.1');
   });
 
-  it('keeps the path percent-encoded, as REST APIs do, and decodes only pathParameters', async () => {
-    // localstack/localstack#7728 (REST parity): ".../user/test%2Balias@gmail.com" reaches the function as
-    // path "/user/test%2Balias@gmail.com".
+  it('keeps the path and pathParameters percent-encoded, as REST APIs do', async () => {
+    // An AWS-recorded REST proxy event (localstack tests/aws/services/apigateway/test_apigateway_lambda.snapshot.json,
+    // "invocation-payload-with-path-encoded-email"): ".../api/user/test%2Balias@gmail.com" arrives with `path`,
+    // `requestContext.path` and `pathParameters.proxy` all still encoded.
     const fake = fakeInvoke(() => ok);
     const routes = [{ routeKey: 'GET /user/{email}', functionName: 'fn' }];
     const { port } = await serve(
@@ -67,7 +68,7 @@ describe('createRestApiFrontDoor', () => {
     expect(await rawRequest(port, '/prod/user/test%2Balias@example.com')).toBe(200);
     expect(fake.events[0]).toMatchObject({
       path: '/user/test%2Balias@example.com',
-      pathParameters: { email: 'test+alias@example.com' },
+      pathParameters: { email: 'test%2Balias@example.com' },
       requestContext: { path: '/prod/user/test%2Balias@example.com' },
     });
   });
@@ -95,9 +96,12 @@ describe('createRestApiFrontDoor', () => {
     const { url } = await serve(createRestApiFrontDoor({ functionName: 'fn', invoke: fake.invoke }), cleanup);
     expect((await fetch(`${url}/prod/`)).status).toBe(200);
     expect((await fetch(`${url}/prod/a/b`)).status).toBe(200);
-    expect(fake.events.map((e) => [e.resource, e.pathParameters])).toEqual([
-      ['/', null],
-      ['/{proxy+}', { proxy: 'a/b' }],
+    expect((await fetch(`${url}/prod/a/b/`)).status).toBe(200);
+    // As recorded on AWS: "/test-path/" gives path "/test-path/" and proxy "test-path".
+    expect(fake.events.map((e) => [e.resource, e.path, e.pathParameters])).toEqual([
+      ['/', '/', null],
+      ['/{proxy+}', '/a/b', { proxy: 'a/b' }],
+      ['/{proxy+}', '/a/b/', { proxy: 'a/b' }],
     ]);
   });
 
