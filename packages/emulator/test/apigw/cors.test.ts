@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFunctionUrlFrontDoor, createHttpApiFrontDoor } from '../../src/apigw/index.js';
+import {
+  createFunctionUrlFrontDoor,
+  createHttpApiFrontDoor,
+  functionUrlFromAws,
+  httpApiFromAws,
+} from '../../src/apigw/index.js';
 import { fakeInvoke, serve } from './helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -92,5 +97,51 @@ describe('CORS with only allowOrigins', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(res.headers.get('access-control-allow-methods')).toBeNull();
     expect(fake.events).toHaveLength(0);
+  });
+});
+
+describe('front doors configured from AWS request shapes', () => {
+  it('serves a quick-create CreateApi body (Target ARN + CorsConfiguration) as AWS would', async () => {
+    const fake = fakeInvoke(() => ({ statusCode: 200, body: 'ok' }));
+    const door = createHttpApiFrontDoor({
+      ...httpApiFromAws({
+        Name: 'caprice-http-api',
+        ProtocolType: 'HTTP',
+        Target: 'arn:aws:lambda:eu-west-1:123456789012:function:caprice-http-api',
+        CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowMethods: ['GET'], MaxAge: 60 },
+      }),
+      invoke: fake.invoke,
+    });
+    const { url } = await serve(door, cleanup);
+    const preflight = await fetch(`${url}/any/path`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-max-age')).toBe('60');
+    const res = await fetch(`${url}/any/path?x=1`, { headers: { origin: 'https://app.example.com' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(fake.names).toEqual(['caprice-http-api']);
+    expect(fake.events[0]).toMatchObject({ version: '2.0', routeKey: '$default', rawPath: '/any/path' });
+  });
+
+  it('serves a CreateFunctionUrlConfig body (InvokeMode, Cors) as AWS would', async () => {
+    const fake = fakeInvoke(() => 'hi');
+    const door = createFunctionUrlFrontDoor({
+      ...functionUrlFromAws({
+        FunctionName: 'caprice-http-api',
+        AuthType: 'NONE',
+        InvokeMode: 'BUFFERED',
+        Cors: { AllowOrigins: ['*'] },
+      }),
+      invoke: fake.invoke,
+    });
+    const { url } = await serve(door, cleanup);
+    const res = await fetch(`${url}/p`, { headers: { origin: 'https://elsewhere.example' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('hi');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(fake.names).toEqual(['caprice-http-api']);
   });
 });
