@@ -9,6 +9,7 @@ import {
   GetLayerVersionByArnCommand,
   GetLayerVersionCommand,
   GetPolicyCommand,
+  ListLayersCommand,
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
   PutFunctionConcurrencyCommand,
@@ -66,6 +67,14 @@ describe('Lambda control plane: layers, policy, concurrency', () => {
     expect(got.LayerVersionArn).toBe(`${LAYER}:1`);
     const byArn = await t.lambda.send(new GetLayerVersionByArnCommand({ Arn: `${LAYER}:2` }));
     expect(byArn.Version).toBe(2);
+    const layers = await t.lambda.send(new ListLayersCommand({}));
+    expect(layers.Layers).toEqual([
+      expect.objectContaining({
+        LayerName: 'runtime',
+        LayerArn: LAYER,
+        LatestMatchingVersion: expect.objectContaining({ LayerVersionArn: `${LAYER}:2`, Version: 2 }),
+      }),
+    ]);
   });
 
   it('attaches layers to a function: config Layers and resolved folders', async () => {

@@ -1,7 +1,11 @@
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendJson } from '../../src/http/send-json.js';
+import { startEmulator } from '../../src/server.js';
 import { startTestEmulator, type TestEmulator } from './helpers.js';
 
 interface Reply {
@@ -125,6 +129,27 @@ describe('emulator router', () => {
       },
       { functionName: 'g', qualifier: '3', streaming: true },
     ]);
+  });
+});
+
+describe('emulator defaults', () => {
+  it('binds 127.0.0.1 and keeps its state in .caprice/ of the working directory', async () => {
+    const cwd = process.cwd();
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'caprice-defaults-')));
+    process.chdir(dir);
+    try {
+      const emulator = await startEmulator({ port: 0 });
+      try {
+        expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect((await call(emulator.url, 'GET', '/_caprice/health')).status).toBe(200);
+        expect(existsSync(join(dir, '.caprice'))).toBe(true);
+      } finally {
+        await emulator.close();
+      }
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import {
   DeleteFunctionCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
+  ListAliasesCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
@@ -95,6 +96,12 @@ describe('Lambda control plane: versions and aliases', () => {
     const got = await t.lambda.send(new GetAliasCommand({ FunctionName: 'fn', Name: 'live' }));
     expect(got.RevisionId).toBe(updated.RevisionId);
     expect(t.emulator.lambda.resolve(`${ARN}:live`).version).toBe('2');
+    const listed = await t.lambda.send(new ListAliasesCommand({ FunctionName: 'fn' }));
+    expect(listed.Aliases).toEqual([
+      expect.objectContaining({ Name: 'live', AliasArn: `${ARN}:live`, FunctionVersion: '2' }),
+    ]);
+    const onOne = await t.lambda.send(new ListAliasesCommand({ FunctionName: 'fn', FunctionVersion: '1' }));
+    expect(onOne.Aliases).toEqual([]);
   });
 
   it('answers 404 for unknown aliases and versions', async () => {

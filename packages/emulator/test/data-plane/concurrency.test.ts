@@ -111,4 +111,49 @@ done
     expect((await held).payload.toString()).toBe('"hold"');
     expect((await h.dataPlane.invoke('held', Buffer.from('"after"'))).statusCode).toBe(200);
   }, 60_000);
+  test('no reserved concurrency: the default limit is 10 in flight, the 11th synchronous invoke gets 429, async queues', async () => {
+    const { existsSync, mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const out = join(h.root, 'default-limit');
+    mkdirSync(out, { recursive: true });
+    h.define('default-limit', {
+      timeout: 60,
+      environment: { OUT: out },
+      bootstrap: `${SH_PRELUDE}
+while true; do
+  next
+  echo "$EVENT" >> "$OUT/events"
+  if [ "$EVENT" = '"hold"' ]; then while [ ! -f "$OUT/go" ]; do sleep 0.05; done; fi
+  respond "$EVENT"
+done
+`,
+    });
+    const started = () =>
+      existsSync(join(out, 'events'))
+        ? readFileSync(join(out, 'events'), 'utf8').trim().split('\n').length
+        : 0;
+    const held = Array.from({ length: 10 }, () => h.dataPlane.invoke('default-limit', Buffer.from('"hold"')));
+    const deadline = Date.now() + 40_000;
+    while (started() < 10) {
+      if (Date.now() > deadline) throw new Error(`only ${started()} of the 10 held invokes started`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const throttled = await h.invoke('default-limit', '"eleventh"');
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
+    // Not reserved: the limit stands for the account's, and AWS names that reason so.
+    expect(await throttled.json()).toEqual({
+      Reason: 'ConcurrentInvocationLimitExceeded',
+      Type: 'User',
+      message: 'Rate Exceeded.',
+    });
+    const queued = await h.invoke('default-limit', '"queued"', { 'x-amz-invocation-type': 'Event' });
+    expect(queued.status).toBe(202);
+    expect(h.dataPlane.instances('default-limit')).toHaveLength(10);
+    writeFileSync(join(out, 'go'), '');
+    for (const r of await Promise.all(held)) expect(r.payload.toString()).toBe('"hold"');
+    await h.dataPlane.drainAsync();
+    expect(readFileSync(join(out, 'events'), 'utf8')).toContain('"queued"');
+    expect(readFileSync(join(out, 'events'), 'utf8')).not.toContain('eleventh');
+  }, 90_000);
 });

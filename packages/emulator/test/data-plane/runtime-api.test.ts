@@ -246,6 +246,29 @@ exit 1
     expect(read(out, 'inits').trim().split('\n')).toHaveLength(4);
   });
 
+  test('35b: a runtime that exits during init without /init/error → Runtime.ExitError with its exit status', async () => {
+    const out = outDir();
+    h.define('c35b', {
+      environment: { OUT: out },
+      bootstrap: `#!/bin/sh\necho init >> "$OUT/inits"\necho "config missing" >&2\nexit 2\n`,
+    });
+    const res = await h.invoke('c35b', '{}', { 'x-amz-log-type': 'Tail' });
+    const id = res.headers.get('x-amzn-requestid');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    expect(await res.json()).toEqual({
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: ${id} Error: Runtime exited with error: exit status 2`,
+    });
+    const tail = Buffer.from(res.headers.get('x-amz-log-result') ?? '', 'base64').toString();
+    expect(tail).toMatch(
+      /^START RequestId: .*\nconfig missing\n.*Error: Runtime\.ExitError\nEND RequestId: /s,
+    );
+    // Init ran, failed, and was retried once inside the invoke, as Lambda does.
+    expect(read(out, 'inits').trim().split('\n')).toHaveLength(2);
+    expect(h.dataPlane.instances('c35b')).toHaveLength(0);
+  });
+
   test('36: an init over the init limit is abandoned and retried within the first invoke', async () => {
     const out = outDir();
     h.define('c36', {

@@ -7,14 +7,18 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  PutBucketPolicyCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -123,6 +127,56 @@ describe('S3 buckets', () => {
     expect((await errorOf(s3.send(new DeleteBucketCommand({ Bucket: 'inbound' })))).name).toBe(
       'NoSuchBucket',
     );
+  });
+
+  it('answers GetBucketLocation and stores bucket policies (Put/Get/Delete) with S3 errors', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'home' }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'away',
+        CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' },
+      }),
+    );
+    // us-east-1 answers an empty LocationConstraint, as S3 does.
+    expect(
+      (await s3.send(new GetBucketLocationCommand({ Bucket: 'home' }))).LocationConstraint,
+    ).toBeUndefined();
+    expect((await s3.send(new GetBucketLocationCommand({ Bucket: 'away' }))).LocationConstraint).toBe(
+      'eu-west-1',
+    );
+    expect((await errorOf(s3.send(new GetBucketLocationCommand({ Bucket: 'gone' })))).name).toBe(
+      'NoSuchBucket',
+    );
+
+    const noPolicy = await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: 'home' })));
+    expect(noPolicy.name).toBe('NoSuchBucketPolicy');
+    expect(noPolicy.$metadata.httpStatusCode).toBe(404);
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'ses.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: 'arn:aws:s3:::home/*',
+        },
+      ],
+    });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'home', Policy: policy }));
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket: 'home' }))).Policy).toBe(policy);
+    const malformed = await errorOf(
+      s3.send(new PutBucketPolicyCommand({ Bucket: 'home', Policy: 'not json' })),
+    );
+    expect(malformed.name).toBe('MalformedPolicy');
+    expect(malformed.$metadata.httpStatusCode).toBe(400);
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket: 'home' }))).Policy).toBe(policy);
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: 'home' }));
+    expect((await errorOf(s3.send(new GetBucketPolicyCommand({ Bucket: 'home' })))).name).toBe(
+      'NoSuchBucketPolicy',
+    );
+    expect(
+      (await errorOf(s3.send(new PutBucketPolicyCommand({ Bucket: 'gone', Policy: policy })))).name,
+    ).toBe('NoSuchBucket');
   });
 
   it('answers unknown buckets and keys with NoSuchBucket / NoSuchKey', async () => {

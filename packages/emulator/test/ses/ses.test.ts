@@ -1,19 +1,26 @@
 import {
   CreateReceiptRuleCommand,
   CreateReceiptRuleSetCommand,
+  DeleteIdentityCommand,
   DeleteReceiptRuleCommand,
   DeleteReceiptRuleSetCommand,
+  DeleteVerifiedEmailAddressCommand,
   DescribeActiveReceiptRuleSetCommand,
   DescribeReceiptRuleCommand,
   DescribeReceiptRuleSetCommand,
   GetIdentityVerificationAttributesCommand,
+  GetSendQuotaCommand,
   ListIdentitiesCommand,
+  ListReceiptRuleSetsCommand,
+  ListVerifiedEmailAddressesCommand,
   SESClient,
   SESServiceException,
   SendEmailCommand,
   SendRawEmailCommand,
   SetActiveReceiptRuleSetCommand,
+  UpdateReceiptRuleCommand,
   VerifyDomainIdentityCommand,
+  VerifyEmailAddressCommand,
   VerifyEmailIdentityCommand,
 } from '@aws-sdk/client-ses';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -236,7 +243,100 @@ describe('SES sending', () => {
   });
 });
 
+describe('SES identities and quota', () => {
+  it('verifies, lists and deletes identities through both API generations; GetSendQuota follows sandbox mode', async () => {
+    await ses.send(new VerifyEmailAddressCommand({ EmailAddress: 'Old@Example.org' }));
+    await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: 'new@example.org' }));
+    await ses.send(new VerifyDomainIdentityCommand({ Domain: 'example.com' }));
+    expect((await ses.send(new ListIdentitiesCommand({}))).Identities).toEqual([
+      'example.com',
+      'new@example.org',
+      'old@example.org',
+    ]);
+    expect((await ses.send(new ListIdentitiesCommand({ IdentityType: 'EmailAddress' }))).Identities).toEqual([
+      'new@example.org',
+      'old@example.org',
+    ]);
+    expect((await ses.send(new ListIdentitiesCommand({ IdentityType: 'Domain' }))).Identities).toEqual([
+      'example.com',
+    ]);
+    expect(
+      ((await ses.send(new ListVerifiedEmailAddressesCommand({}))).VerifiedEmailAddresses ?? []).sort(),
+    ).toEqual(['new@example.org', 'old@example.org']);
+    await ses.send(new DeleteVerifiedEmailAddressCommand({ EmailAddress: 'old@example.org' }));
+    await ses.send(new DeleteIdentityCommand({ Identity: 'example.com' }));
+    expect((await ses.send(new ListIdentitiesCommand({}))).Identities).toEqual(['new@example.org']);
+
+    const open = await ses.send(new GetSendQuotaCommand({}));
+    expect(open).toMatchObject({ Max24HourSend: 50000, MaxSendRate: 14, SentLast24Hours: 0 });
+    await ses.send(
+      new SendRawEmailCommand({
+        RawMessage: { Data: Buffer.from('From: new@example.org\r\nTo: a@b.org\r\n\r\nx') },
+      }),
+    );
+    service.setSandbox(true);
+    const sandboxed = await ses.send(new GetSendQuotaCommand({}));
+    expect(sandboxed).toMatchObject({ Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 1 });
+    // The outbox index records when each message was sent.
+    const [entry] = (await outboxIndex()) as unknown as { timestamp: string }[];
+    expect(entry?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+});
+
 describe('SES receipt rules', () => {
+  it('lists rule sets, replaces a rule with UpdateReceiptRule, and answers unknown rules with RuleDoesNotExist', async () => {
+    await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'main' }));
+    await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'spare' }));
+    const sets = await ses.send(new ListReceiptRuleSetsCommand({}));
+    expect(sets.RuleSets?.map((r) => r.Name)).toEqual(['main', 'spare']);
+    expect(sets.RuleSets?.[0]?.CreatedTimestamp).toBeInstanceOf(Date);
+    await ses.send(
+      new CreateReceiptRuleCommand({
+        RuleSetName: 'main',
+        Rule: { Name: 'inbound', Enabled: true, Recipients: ['bot@example.com'] },
+      }),
+    );
+    await ses.send(
+      new UpdateReceiptRuleCommand({
+        RuleSetName: 'main',
+        Rule: {
+          Name: 'inbound',
+          Enabled: true,
+          Recipients: ['example.net'],
+          Actions: [{ S3Action: { BucketName: 'mail-in', ObjectKeyPrefix: 'in/' } }],
+        },
+      }),
+    );
+    const rule = await ses.send(new DescribeReceiptRuleCommand({ RuleSetName: 'main', RuleName: 'inbound' }));
+    expect(rule.Rule).toMatchObject({
+      Name: 'inbound',
+      Recipients: ['example.net'],
+      Actions: [{ S3Action: { BucketName: 'mail-in', ObjectKeyPrefix: 'in/' } }],
+    });
+    const updateMissing = await errorOf(
+      ses.send(new UpdateReceiptRuleCommand({ RuleSetName: 'main', Rule: { Name: 'ghost' } })),
+    );
+    expect(updateMissing.name).toBe('RuleDoesNotExistException');
+    const describeMissing = await errorOf(
+      ses.send(new DescribeReceiptRuleCommand({ RuleSetName: 'main', RuleName: 'ghost' })),
+    );
+    expect(describeMissing.name).toBe('RuleDoesNotExistException');
+    // A refused update leaves the stored rule as it was.
+    const badUpdate = await errorOf(
+      ses.send(
+        new UpdateReceiptRuleCommand({
+          RuleSetName: 'main',
+          Rule: { Name: 'inbound', Actions: [{ S3Action: { BucketName: 'missing-bucket' } }] },
+        }),
+      ),
+    );
+    expect(badUpdate.name).toBe('InvalidS3ConfigurationException');
+    expect(
+      (await ses.send(new DescribeReceiptRuleCommand({ RuleSetName: 'main', RuleName: 'inbound' }))).Rule
+        ?.Recipients,
+    ).toEqual(['example.net']);
+  });
+
   it('creates, describes, orders, activates and deletes rules', async () => {
     await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'main' }));
     expect((await errorOf(ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'main' })))).name).toBe(
