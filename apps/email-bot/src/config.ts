@@ -135,11 +135,9 @@ function checkBotMailbox(address: string, name: string): { address: string; name
     const isName = cause instanceof InvalidDisplayNameError;
     const variable = isName ? ENV.BOT_NAME : ENV.BOT_ADDRESS;
     const value = isName ? name : address;
-    throw new ConfigError(
-      variable,
-      `is "${value}", which the reply builder refuses (${cause.message}); ${isName ? 'use a short human-readable name' : 'use a plain ASCII local@domain address'}`,
-      { cause },
-    );
+    throw new ConfigError(variable, `is "${value}", which the reply builder refuses: ${cause.message}`, {
+      cause,
+    });
   }
 }
 

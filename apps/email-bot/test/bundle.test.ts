@@ -2,11 +2,16 @@
  * The shipped artifact: bundles src/main.ts with @caprice/lambda-bundle (as scripts/bundle.ts does), loads the
  * bundle like the runtime would, and runs it against real SDK clients over a local S3/SES responder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildLambdaBundle, type LambdaBundleResult } from '@caprice/lambda-bundle';
+import {
+  buildLambdaBundle,
+  collectDirectory,
+  type LambdaBundleResult,
+  writeReproducibleZip,
+} from '@caprice/lambda-bundle';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailBotBundleOptions } from '../scripts/bundle-options.js';
@@ -67,8 +72,41 @@ describe('the bundle (dist/bundle/index.mjs)', () => {
     expect([...clients].sort()).toEqual(['client-s3', 'client-ses']);
   });
 
+  it('builds reproducibly: two builds as `pnpm bundle` + `pnpm zip` run them give the same bytes and CodeSha256', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: the shipped options with the source map, into two folders, zipped without map and licence file
+    // (as scripts/bundle.ts and scripts/zip.ts do).
+    const results = [];
+    for (const name of ['first', 'second']) {
+      const out = join(dir, name, 'index.mjs');
+      await buildLambdaBundle(emailBotBundleOptions(out, 'shipped', { sourcemap: true }));
+      const entries = (await collectDirectory(join(dir, name))).filter(
+        (entry) => !entry.path.endsWith('.map') && !entry.path.endsWith('.LEGAL.txt'),
+      );
+      results.push({
+        code: await readFile(out),
+        zip: await writeReproducibleZip(join(dir, `${name}.zip`), entries),
+      });
+    }
+    // Assess
+    const [first, second] = results as [(typeof results)[0], (typeof results)[0]];
+    expect(first.zip.entries).toBe(1);
+    expect(first.code.equals(second.code)).toBe(true);
+    expect(first.zip.codeSha256).toBe(second.zip.codeSha256);
+    expect((await readFile(join(dir, 'first.zip'))).equals(await readFile(join(dir, 'second.zip')))).toBe(
+      true,
+    );
+  });
+
   it('fails its init naming the missing variable', async () => {
     await expect(loadBundle({ AWS_REGION: 'eu-west-1' }, 'no-address')).rejects.toThrow(/EMAIL_BOT_ADDRESS/);
+  });
+
+  it('fails its init naming a bot address the reply builder would refuse', async () => {
+    await expect(
+      loadBundle({ AWS_REGION: 'eu-west-1', EMAIL_BOT_ADDRESS: 'jörg@example.com' }, 'bad-address'),
+    ).rejects.toThrow(/EMAIL_BOT_ADDRESS is "jörg@example.com", which the reply builder refuses/);
   });
 
   it('answers a stored message once through real S3 and SES clients', async () => {

@@ -25,9 +25,11 @@ import {
 } from '@aws-sdk/client-ses';
 import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
 import { simpleParser } from 'mailparser';
-import { createTransport, type Transporter } from 'nodemailer';
+import { createTransport, type SendMailOptions, type Transporter } from 'nodemailer';
+import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../helpers/fixtures.js';
+import { type SesFaultProxy, startSesFaultProxy } from '../helpers/ses-fault-proxy.js';
 
 const APP_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REPO = join(APP_DIR, '..', '..');
@@ -48,6 +50,8 @@ let emulator: Emulator;
 let pieces: { ses: { setSandbox(enabled: boolean): void }; smtp: { port: number } } | undefined;
 let mail: Transporter;
 let s3: S3Client;
+/** Between the bot and the emulator's SES: lets a test throttle SendRawEmail (the emulator has no transient fault). */
+let sesProxy: SesFaultProxy;
 
 async function lambdaApi(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${emulator.url}${path}`, {
@@ -128,8 +132,8 @@ async function maxMemoryUsedAfter(offset: number, timeoutMs = 10_000): Promise<n
  */
 const PEAK_MB_25MB = 480;
 
-/** Sent replies whose In-Reply-To is `messageId`, parsed from the outbox's raw bytes. */
-async function repliesTo(messageId: string) {
+/** Sent replies whose In-Reply-To is `messageId`: the raw bytes from the outbox, and mailparser's reading of them. */
+async function rawRepliesTo(messageId: string) {
   const list = (await (await fetch(`${emulator.url}/_caprice/ses/outbox`)).json()) as
     | { messageId: string }[]
     | { messages: { messageId: string }[] };
@@ -137,10 +141,29 @@ async function repliesTo(messageId: string) {
   const out = [];
   for (const entry of entries) {
     const res = await fetch(`${emulator.url}/_caprice/ses/outbox/${encodeURIComponent(entry.messageId)}.eml`);
-    const parsed = await simpleParser(Buffer.from(await res.arrayBuffer()));
-    if (parsed.inReplyTo === messageId) out.push(parsed);
+    const raw = Buffer.from(await res.arrayBuffer());
+    const parsed = await simpleParser(raw);
+    if (parsed.inReplyTo === messageId) out.push({ raw, parsed });
   }
   return out;
+}
+
+/** Sent replies whose In-Reply-To is `messageId`, parsed with mailparser. */
+async function repliesTo(messageId: string) {
+  return (await rawRepliesTo(messageId)).map((r) => r.parsed);
+}
+
+/** The top-level header lines of a raw message, unfolded, as `[name, value]`. */
+function rawHeaders(raw: Buffer): [string, string][] {
+  const text = raw.toString('latin1');
+  const head = text.slice(0, text.indexOf('\r\n\r\n'));
+  return head
+    .replace(/\r\n[ \t]+/g, ' ')
+    .split('\r\n')
+    .map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon), line.slice(colon + 1).trim()] as [string, string];
+    });
 }
 
 /** The SES message id (= S3 object name) from the SMTP door's `250 Ok <id>` answer. */
@@ -190,8 +213,12 @@ beforeAll(async () => {
     port: 0,
     stateDir: dir,
     createDelayMs: 50,
+    // Lambda retries a failed async invoke after 1 and 2 minutes; seconds here, so the send-failure test is quick.
+    dataPlane: { asyncRetryDelaysMs: [1000, 2000] },
     extensions: [emailExtension({ smtpPort: 0, onReady: (p) => (pieces = p), onError: () => {} })],
   });
+
+  sesProxy = await startSesFaultProxy(emulator.url);
 
   const layer = await lambdaApi('POST', '/2018-10-31/layers/caprice-node/versions', {
     Content: { ZipFile: (await readFile(LAYER_ZIP)).toString('base64') },
@@ -217,6 +244,8 @@ beforeAll(async () => {
         // One window for the whole run (no hour or day boundary can reset a count mid-test); 20 is above the
         // dozen replies the other tests send to alice@example.org. The reply-limit test below fills it for dora.
         EMAIL_BOT_REPLY_LIMITS: `${REPLY_LIMIT}/9999d`,
+        // SES through the fault proxy (a plain pass-through unless a test throttles a recipient).
+        EMAIL_BOT_SES_ENDPOINT: sesProxy.endpoint,
       },
     },
   });
@@ -304,6 +333,7 @@ beforeAll(async () => {
 afterAll(async () => {
   mail?.close();
   await emulator?.close();
+  await sesProxy?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 30_000);
 
@@ -335,6 +365,28 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
     expect(to?.value).toEqual([{ address: 'alice@example.org', name: 'Alice Example' }]);
     expect(reply.from?.value).toEqual([{ address: BOT, name: 'Caprice Bot' }]);
     expect(reply.text?.split('\n')[0]?.toLowerCase()).toBe('héllo wörld, how are you today?');
+
+    // The raw bytes as SES received them: CRLF only, 7-bit, the threading and auto-reply header lines.
+    const raw = (await rawRepliesTo(idOf(info)))[0]!.raw;
+    expect(raw.toString('latin1')).not.toMatch(/\r(?!\n)|(?<!\r)\n/);
+    expect(raw.every((byte) => byte < 0x80)).toBe(true);
+    const headers = rawHeaders(raw);
+    const one = (name: string) => headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
+    expect(one('in-reply-to')).toEqual([idOf(info)]);
+    expect(one('references')).toEqual([idOf(info)]);
+    expect(one('auto-submitted')).toEqual(['auto-replied']);
+    expect(one('to')).toEqual(['Alice Example <alice@example.org>']);
+    expect(one('cc')).toEqual([]);
+    // An independent parser (postal-mime, which shares no code with mailparser or nodemailer) reads the same reply.
+    const postal = await PostalMime.parse(raw);
+    expect(postal.to).toEqual([{ address: 'alice@example.org', name: 'Alice Example' }]);
+    expect(postal.subject).toBe('Re: Grüße 👋');
+    expect(postal.inReplyTo).toBe(idOf(info));
+    expect(postal.references).toBe(idOf(info));
+    expect(postal.headers.find((h) => h.key === 'auto-submitted')?.value).toBe('auto-replied');
+    const capitalized = postal.text?.split(/\r?\n/)[0] ?? '';
+    expect(capitalized.toLowerCase()).toBe('héllo wörld, how are you today?');
+    expect(capitalized).not.toBe(capitalized.toLowerCase());
   });
 
   it('answers once when the same S3 event is delivered again', { timeout: 60_000 }, async () => {
@@ -368,22 +420,82 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
     expect(await repliesTo(idOf(info))).toHaveLength(1);
   });
 
-  it.each([
-    ['a spam verdict', { 'X-Caprice-Test-Verdicts': 'spam=FAIL' }, 'spam-verdict'],
-    ['neither SPF nor DKIM passing', { 'X-Caprice-Test-Verdicts': 'spf=FAIL; dkim=FAIL' }, 'unauthenticated'],
-    ['Auto-Submitted', { 'Auto-Submitted': 'auto-generated' }, 'auto-submitted'],
-    ['List-Unsubscribe', { 'List-Unsubscribe': '<mailto:leave@lists.example.org>' }, 'list-headers'],
-  ])('sends nothing for mail with %s, and logs why', { timeout: 60_000 }, async (_name, headers, reason) => {
+  it.each<[string, SendMailOptions, string]>([
+    ['a spam verdict', { headers: { 'X-Caprice-Test-Verdicts': 'spam=FAIL' } }, 'spam-verdict'],
+    ['a virus verdict', { headers: { 'X-Caprice-Test-Verdicts': 'virus=FAIL' } }, 'virus-verdict'],
+    [
+      'neither SPF nor DKIM passing',
+      { headers: { 'X-Caprice-Test-Verdicts': 'spf=FAIL; dkim=FAIL' } },
+      'unauthenticated',
+    ],
+    ['Auto-Submitted', { headers: { 'Auto-Submitted': 'auto-generated' } }, 'auto-submitted'],
+    [
+      'List-Unsubscribe',
+      { headers: { 'List-Unsubscribe': '<mailto:leave@lists.example.org>' } },
+      'list-headers',
+    ],
+    ['Precedence: bulk', { headers: { Precedence: 'bulk' } }, 'bulk-precedence'],
+    ['a no-reply sender', { from: 'Notifications <noreply@example.org>' }, 'robot-sender'],
+    ['a -request sender', { from: 'users-request@lists.example.org' }, 'robot-sender'],
+    ["the bot's own address as sender", { from: `Caprice Bot <${BOT}>` }, 'own-address'],
+  ])('sends nothing for mail with %s, and logs why', { timeout: 60_000 }, async (_name, options, reason) => {
     const info = await mail.sendMail({
       from: 'alice@example.org',
       to: BOT,
       subject: 'skip',
       text: 'x',
-      headers,
+      ...options,
     });
     const [outcome] = await outcomeFor(idOf(info));
-    expect(outcome).toMatchObject({ msg: 'skipped', reason });
+    expect(outcome).toMatchObject({ msg: 'skipped', reason, detail: expect.any(String) });
     expect(await repliesTo(idOf(info))).toHaveLength(0);
+  });
+
+  it.each([
+    ['a delivery report (multipart/report) from an ordinary envelope sender', 'dsn', 'delivery-report'],
+  ])('sends nothing for %s, and logs why', { timeout: 60_000 }, async (_name, fixture, reason) => {
+    const raw = loadFixture('eml', fixture);
+    const messageId = `<${fixture}-skip-e2e@example.org>`;
+    const original = Buffer.from(raw.subarray(raw.indexOf('Received: from [192.0.2.1]')))
+      .toString('latin1')
+      .replace('To: bot@example.com', `To: ${BOT}`)
+      .replace(/^Message-ID: <[^>]+>/m, `Message-ID: ${messageId}`);
+    await mail.sendMail({
+      envelope: { from: 'alice@example.org', to: [BOT] },
+      raw: Buffer.from(original, 'latin1'),
+    });
+    const [outcome] = await outcomeFor(messageId);
+    expect(outcome).toMatchObject({ msg: 'skipped', reason });
+    expect(await repliesTo(messageId)).toHaveLength(0);
+  });
+
+  it('sends nothing when the sender address cannot be answered (non-ASCII local part), and logs why', {
+    timeout: 60_000,
+  }, async () => {
+    const messageId = '<no-reply-address-e2e@example.org>';
+    const original = [
+      'From: Jörg <jörg@example.org>',
+      `To: ${BOT}`,
+      'Subject: unanswerable',
+      `Message-ID: ${messageId}`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'please answer',
+      '',
+    ].join('\r\n');
+    await mail.sendMail({
+      envelope: { from: 'alice@example.org', to: [BOT] },
+      raw: Buffer.from(original, 'utf-8'),
+    });
+    const [outcome] = await outcomeFor(messageId);
+    expect(outcome).toMatchObject({
+      msg: 'skipped',
+      reason: 'no-reply-address',
+      detail: expect.stringContaining('non-ASCII local part'),
+    });
+    expect(await repliesTo(messageId)).toHaveLength(0);
   });
 
   it('sends nothing for a bounce (null envelope sender)', { timeout: 60_000 }, async () => {
@@ -513,6 +625,29 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
       | { messages: { destinations: string[] }[] };
     const entries = Array.isArray(outbox) ? outbox : outbox.messages;
     expect(entries.filter((e) => e.destinations.includes('dora@example.org'))).toHaveLength(REPLY_LIMIT);
+  });
+
+  it('answers once when SES throttles the send: the claim is released, the async retry sends one reply', {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: SES refuses the bot's next 3 sends to erin (the SDK's 3 attempts of the first invocation).
+    sesProxy.throttle('erin@example.org', 3);
+    // Act
+    const info = await mail.sendMail({
+      from: 'erin@example.org',
+      to: BOT,
+      subject: 'flaky',
+      text: 'try again',
+    });
+    const lines = await outcomeFor(idOf(info), 2, 75_000);
+    // Assess: a logged transient failure (the invocation threw, so Lambda retried it), then the reply.
+    expect(lines[0]).toMatchObject({ msg: 'failed', reason: 'aws-transient', retryable: true });
+    expect(lines.at(-1)).toMatchObject({ msg: 'replied', key: `inbound/${sesId(info.response)}` });
+    expect(lines.filter((l) => l.msg === 'replied')).toHaveLength(1);
+    expect(sesProxy.refused('erin@example.org')).toBe(3);
+    const replies = await repliesTo(idOf(info));
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.text?.split('\n')[0]?.toLowerCase()).toBe('try again');
   });
 
   it('logs a MessageRejected from the SES sandbox as permanent, sending nothing', {
