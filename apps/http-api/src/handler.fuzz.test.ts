@@ -8,7 +8,7 @@ import { createHandler } from './handler.js';
 const handler = createHandler({ capitalize: randomCapitalize, log: () => {} });
 type Result = { statusCode: number; body?: string; multiValueHeaders?: unknown };
 
-/** Events of every source, each carrying the given raw query string and/or body. */
+/** Events of every source (REST, HTTP API, function URL, ALB), each carrying the given raw query string and/or body. */
 function events(rawQuery: string, body: string | undefined, base64 = false): unknown[] {
   const pairs = rawQuery
     .split('&')
@@ -30,7 +30,26 @@ function events(rawQuery: string, body: string | undefined, base64 = false): unk
     ...(alb.multiValueHeaders as Record<string, string[]>),
     'content-type': ['application/json'],
   };
+  // REST (payload 1.0): API Gateway hands the query over decoded, last value in one map, all in the other.
+  const rest = loadFixture('apigw-v1', 'get-text');
+  const single: Record<string, string> = Object.create(null);
+  const decoded: Record<string, string[]> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(rawQuery)) {
+    single[k] = v;
+    decoded[k] = [...(decoded[k] ?? []), v];
+  }
+  const hasQuery = Object.keys(single).length > 0;
   return [
+    {
+      ...rest,
+      httpMethod: method,
+      headers: { ...(rest.headers as object), 'content-type': 'application/json' },
+      multiValueHeaders: null,
+      queryStringParameters: hasQuery ? single : null,
+      multiValueQueryStringParameters: hasQuery ? decoded : null,
+      body,
+      isBase64Encoded: base64,
+    },
     { ...v2, rawQueryString: rawQuery, body, isBase64Encoded: base64 },
     { ...url, rawQueryString: rawQuery, body, isBase64Encoded: base64 },
     {

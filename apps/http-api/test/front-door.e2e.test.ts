@@ -90,6 +90,23 @@ describe.each(bases)('http-api behind the %s front door', (_name, base) => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
 
+  it('returns any ?text= unchanged but for case', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 40 }), async (text) => {
+        const res = await fetch(`${base()}/?text=${encodeURIComponent(text)}`);
+        expect(res.status).toBe(200);
+        const out = [...((await res.json()) as { text: string }).text];
+        const input = [...text];
+        expect(out.length).toBe(input.length);
+        for (const [i, c] of out.entries()) {
+          const d = input[i] ?? '';
+          expect(c === d || c.toLowerCase() === d.toLowerCase() || c === d.toUpperCase()).toBe(true);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('never answers an arbitrary query string with a 5xx, and always with JSON', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme-ascii', maxLength: 60 }), async (query) => {
