@@ -24,6 +24,7 @@ import {
 } from './case-table.js';
 import { CapitalizeRangeError, CapitalizeTypeError } from './errors.js';
 import { createSfc32, normalizeSeed, type Seed, type Sfc32 } from './prng.js';
+import { wasmAsciiKernel } from './wasm-ascii.js';
 
 /** Options shared by every entry point. */
 export interface CapitalizeOptions {
@@ -64,6 +65,11 @@ const SMALL_INPUT = 256;
  * optimized as whole functions, not only through on-stack replacement of one long-running loop.
  */
 const BLOCK = 16384;
+/**
+ * From this many UTF-16 units on, ASCII text at probability 0.5 goes to the WebAssembly kernel where it is available
+ * (see `wasm-ascii.ts`); shorter text stays on the JS kernel.
+ */
+const WASM_MIN_INPUT = 512;
 /** Prefix length checked first by {@link asciiPrefix}. */
 const ASCII_PROBE = 1024;
 /** `String.fromCharCode.apply` argument-count limit used by the non-Node fallback. */
@@ -180,13 +186,19 @@ export class CapitalizerImpl implements Capitalizer {
   private readonly bitState = new Int32Array(2);
   private pendingHigh = '';
   private readonly bufferPaths: boolean;
+  private readonly wasmFrom: number;
 
   /**
    * @param portable Internal, for tests: use the pure-JS path that runs where `Buffer` is missing.
+   * @param asciiKernel Internal, for tests and the bench: which kernel takes ASCII text at probability 0.5:
+   *   `'auto'` (WebAssembly from `WASM_MIN_INPUT` units on, where available), `'js'`, or `'wasm'` (any length,
+   *   where available).
    */
-  constructor(options: unknown, portable = false) {
+  constructor(options: unknown, portable = false, asciiKernel: 'auto' | 'js' | 'wasm' = 'auto') {
     const resolved = resolveOptions(options, 'options');
     this.bufferPaths = BUFFER_PATHS && !portable;
+    this.wasmFrom =
+      asciiKernel === 'auto' ? WASM_MIN_INPUT : asciiKernel === 'wasm' ? 1 : Number.POSITIVE_INFINITY;
     this.mode = resolved.mode;
     this.probability = resolved.probability;
     this.threshold = resolved.probability * 4294967296;
@@ -220,6 +232,12 @@ export class CapitalizerImpl implements Capitalizer {
     const n = text.length;
     if (n === 0) return text;
     if (!this.bufferPaths) return this.capitalizeArray(text);
+    if (this.mode === MODE_BITS && n >= this.wasmFrom && asciiPrefix(text)) {
+      const kernel = wasmAsciiKernel();
+      // `undefined` from the kernel: not ASCII after all, and nothing was consumed.
+      if (kernel !== undefined)
+        return kernel.capitalize(text, this.bitState, this.rng!) ?? this.capitalizeUtf16Buffer(text);
+    }
     if (n <= SMALL_INPUT) return this.capitalizeSmall(text);
     if (this.mode === MODE_BITS && asciiPrefix(text)) {
       // One pass both checks and copies: UTF-8 of ASCII is the ASCII bytes, and anything else needs more than n

@@ -84,6 +84,14 @@ export class Sfc32 {
     s[3] = d;
   }
 
+  /** Copies the four state words into `into[at..at+3]` (for a kernel that draws in WebAssembly, see `rewind`). */
+  save(into: Int32Array, at: number): void {
+    into[at] = this.s[0]!;
+    into[at + 1] = this.s[1]!;
+    into[at + 2] = this.s[2]!;
+    into[at + 3] = this.s[3]!;
+  }
+
   /** Puts the generator just after drawing `words[word]` of the last {@link Sfc32.fill} (0: before any draw). */
   rewind(states: Int32Array, word: number): void {
     const at = (word >>> 3) << 2;
