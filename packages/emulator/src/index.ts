@@ -1,12 +1,20 @@
 /** @module @caprice/emulator — AWS's side, locally: Lambda (control plane, Runtime API, Invoke) and more. */
 
 export {
+  type AwsCors,
+  type AwsFunctionUrlConfig,
+  type AwsQuickCreateHttpApi,
+  corsFromAws,
   createFunctionUrlFrontDoor,
   createHttpApiFrontDoor,
   createRestApiFrontDoor,
+  DEFAULT_INTEGRATION_TIMEOUT_MS,
   type FrontDoor,
   type FunctionUrlFrontDoorOptions,
+  functionUrlFromAws,
+  HTTP_API_INTEGRATION_TIMEOUT_MS,
   type HttpApiFrontDoorOptions,
+  httpApiFromAws,
   type ListeningFrontDoor,
   type RestApiFrontDoorOptions,
 } from './apigw/index.js';
