@@ -333,6 +333,19 @@ describe('buildReply', () => {
       await expect(buildReply(ORIGINAL, html)).rejects.toThrowError(/reply\.html/);
     });
 
+    it('refuses file and URL contents: bodies are strings only (and MailComposer runs with file/URL access off)', async () => {
+      // nodemailer would read `{ path }` from disk or fetch `{ href }`; neither can reach it through buildReply.
+      for (const [field, body] of [
+        ['text', { path: '/etc/passwd' }],
+        ['html', { path: '/etc/passwd' }],
+        ['html', { href: 'http://127.0.0.1:1/' }],
+      ] as const) {
+        const reply = { ...REPLY, [field]: body } as unknown as ReplyContent;
+        await expect(buildReply(ORIGINAL, reply)).rejects.toThrowError(InvalidBodyError);
+        await expect(buildReply(ORIGINAL, reply)).rejects.toThrowError(`reply.${field}: expected a string`);
+      }
+    });
+
     it.each([
       ['Bad Name', 'printable ASCII'],
       ['X-A:b', 'printable ASCII'],
