@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { capitalizeHtml, randomCapitalize } from '@caprice/capitalize';
 import { buildReply, MimeError } from '@caprice/mime';
 import { simpleParser } from 'mailparser';
+import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import { composeReply } from '../src/compose.js';
 import { MAX_REPLY_RAW_BYTES } from '../src/constants.js';
@@ -124,6 +125,15 @@ describe.runIf(present)('shared mail corpus (../shared/corpus/email)', () => {
       const reply = await simpleParser(Buffer.from(composed.raw));
       expect(reply.headers.get('auto-submitted'), file).toBe('auto-replied');
       expect(composed.envelope.to, file).toHaveLength(1);
+      // An independent parser (postal-mime shares no code with mailparser or nodemailer) agrees on the essentials.
+      const postal = await PostalMime.parse(Buffer.from(composed.raw));
+      expect(
+        postal.to?.map((a) => a.address?.toLowerCase()),
+        file,
+      ).toEqual([composed.envelope.to[0]?.toLowerCase()]);
+      expect(postal.subject, file).toBe(reply.subject);
+      expect(postal.inReplyTo, file).toBe(reply.inReplyTo);
+      expect(postal.headers.find((h) => h.key === 'auto-submitted')?.value, file).toBe('auto-replied');
       if (typeof parsed.text === 'string' && parsed.text.trim() !== '' && !composed.truncated) {
         // The capitalized text equals the original ignoring case (line endings normalised by the builder).
         const original = parsed.text.replace(/\r\n?/g, '\n').trim().toLowerCase();

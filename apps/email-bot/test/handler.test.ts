@@ -254,6 +254,28 @@ describe('handler: skips', () => {
     ]);
   });
 
+  it('logs a message mailparser rejects as a permanent failure and goes on with the next record', async () => {
+    // Prepare: a header block over the parser's 256 KiB bound, then a good message in the same event.
+    const { handler, mailbox, lines } = setup();
+    mailbox.put(BUCKET, 'inbound/hostile', Buffer.from(`X-Pad: ${'a'.repeat(300 * 1024)}\r\n\r\nhi\r\n`));
+    mailbox.put(BUCKET, 'inbound/fine', inboundMessage());
+    // Act
+    const result = await handler(s3Event(['inbound/hostile', 'inbound/fine']), ctx);
+    // Assess: no throw (not retried), the reason logged with the key, the other record answered.
+    expect(result.outcomes.map((o) => [o.key, o.status, o.reason])).toEqual([
+      ['inbound/hostile', 'failed', 'malformed-message'],
+      ['inbound/fine', 'replied', undefined],
+    ]);
+    expect(logOf(lines, 'failed')[0]).toMatchObject({
+      level: 'error',
+      key: 'inbound/hostile',
+      decision: 'fail',
+      reason: 'malformed-message',
+      retryable: false,
+      error: expect.objectContaining({ name: 'MalformedMessageError', code: 'EMAIL_BOT_MALFORMED_MESSAGE' }),
+    });
+  });
+
   it('refuses a message over 40 MB with a logged reason, without retrying', async () => {
     const { handler, mailbox, lines } = setup();
     mailbox.put(BUCKET, 'inbound/huge', Buffer.alloc(40 * 1024 * 1024 + 1, 0x61));
