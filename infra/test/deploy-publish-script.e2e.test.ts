@@ -1,6 +1,7 @@
 /**
  * The per-app publish scripts, run the way a user runs them (`pnpm --filter @caprice/email-bot run publish`),
- * pointed at an emulator: each deploys its own function (and the layer), not the other app's.
+ * pointed at an emulator: each deploys its own function (and the layer), not the other app's; `pnpm deploy:all`
+ * (the root script) deploys the whole stack.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -106,5 +107,21 @@ describe('per-app publish scripts', () => {
     );
     expect(out.stdout).not.toMatch(/caprice-email-bot/);
     expect(out.stdout).toMatch(/caprice dev` serves the HTTP API front door/);
+  }, 120_000);
+
+  it('pnpm deploy:all deploys the whole stack: after both publish scripts, nothing is left to change', async () => {
+    const out = await run(['deploy:all', '--endpoint', emulator.url, '--no-build', '--json'], ROOT);
+    expect(out.code, out.stderr).toBe(0);
+    const result = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as {
+      changed: boolean;
+      functions: { name: string; steps: unknown[] }[];
+      layers: { published: boolean }[];
+    };
+    expect(result.functions.map((f) => [f.name, f.steps])).toEqual([
+      ['caprice-http-api', []],
+      ['caprice-email-bot', []],
+    ]);
+    expect(result.layers).toEqual([expect.objectContaining({ published: false })]);
+    expect(result.changed).toBe(false);
   }, 120_000);
 });

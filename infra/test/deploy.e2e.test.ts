@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import { createHttpApiFrontDoor, type Emulator, emailExtension, startEmulator } from '@caprice/emulator';
@@ -109,6 +109,28 @@ describe('deploy to the emulator', () => {
       'CreateReceiptRule',
       'SetActiveReceiptRuleSet',
     ]);
+    // Each function as the stack describes it, on the layer just published, with a waiter after each create.
+    expect(mutating().filter((c) => !/Bucket|Receipt|Permission/.test(c))).toEqual([
+      'PublishLayerVersion',
+      'CreateFunction',
+      'CreateFunction',
+    ]);
+    for (const spec of stack.functions) {
+      const { Configuration: c } = await lambda.send(new GetFunctionCommand({ FunctionName: spec.name }));
+      expect(c).toMatchObject({
+        Runtime: 'provided.al2023',
+        Handler: 'index.handler',
+        MemorySize: spec.memorySize,
+        Timeout: spec.timeout,
+        Architectures: [spec.architecture],
+        Role: spec.role,
+        Layers: [expect.objectContaining({ Arn: result.layers[0]?.arn })],
+        CodeSha256: artifacts.functions[spec.app]?.codeSha256,
+        State: 'Active',
+        LastUpdateStatus: 'Successful',
+      });
+      expect(c?.Environment?.Variables ?? {}).toEqual(spec.environment);
+    }
   }, 120_000);
 
   it('both triggers work after the deploy: a mail gets its reply, the function answers the API event', async () => {

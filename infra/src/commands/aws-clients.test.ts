@@ -59,6 +59,15 @@ describe('createClients', () => {
     }
   });
 
+  it('refuses an endpoint that is not a URL, naming it and showing one that is', () => {
+    expect(() => createClients({ endpoint: '127.0.0.1 9000', region: 'us-east-1' })).toThrow(
+      expect.objectContaining({
+        code: 'CAPRICE_INVALID_OPTION',
+        message: 'Invalid --endpoint "127.0.0.1 9000": expected a URL such as http://127.0.0.1:9000',
+      }),
+    );
+  });
+
   it('refuses an unknown target', () => {
     expect(() => createClients({ target: 'mars', region: 'us-east-1' })).toThrow(/expected aws or local/);
   });

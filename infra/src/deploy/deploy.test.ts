@@ -99,6 +99,17 @@ describe('deployStack retries', () => {
     expect(calls.filter((c) => c === 'CreateFunction')).toHaveLength(3);
   });
 
+  it('refuses a function the stack does not have before any call, listing the ones it has', async () => {
+    const { client, calls } = fakeLambda(() => new Error('no call expected'));
+    await expect(
+      deployStack({ stack, lambda: client, artifacts, only: ['caprice-nope'] }),
+    ).rejects.toMatchObject({
+      code: 'INFRA_DEPLOY_ERROR',
+      message: 'Unknown function "caprice-nope"; the stack has caprice-http-api, caprice-email-bot',
+    });
+    expect(calls).toEqual([]);
+  });
+
   it('says why when a zip is over the direct-upload limit and no S3 client was given', async () => {
     const { client } = fakeLambda((name) => (name === 'ListLayerVersions' ? layerList : notFound()));
     await expect(
@@ -121,5 +132,75 @@ describe('deployStack retries', () => {
       code: 'INFRA_BUCKET_NOT_OWNED',
       message: expect.stringMatching(/S3 bucket names are global.*CAPRICE_STAGING_BUCKET/),
     });
+  });
+});
+
+describe('deployStack layers per architecture', () => {
+  it('publishes one layer version per architecture in use, and gives each function the one of its architecture', async () => {
+    const base = defineStack({});
+    const [api, bot] = base.functions;
+    if (!api || !bot) throw new Error('the stack has two functions');
+    const stack = {
+      ...base,
+      layer: { ...base.layer, architectures: ['x86_64', 'arm64'] as const },
+      functions: [api, { ...bot, architecture: 'arm64' as const }],
+    };
+    const inputs: { name: string; input: Record<string, unknown> }[] = [];
+    const created = new Set<string>();
+    let version = 0;
+    const { client } = fakeLambda((name, input) => {
+      inputs.push({ name, input });
+      if (name === 'ListLayerVersions') return { LayerVersions: [] };
+      if (name === 'PublishLayerVersion') {
+        return { LayerVersionArn: `arn:aws:lambda:us-east-1:000000000000:layer:caprice-node:${++version}` };
+      }
+      if (name === 'GetFunction') {
+        return created.has(String(input.FunctionName))
+          ? { Configuration: { State: 'Active', LastUpdateStatus: 'Successful' } }
+          : notFound();
+      }
+      if (name === 'CreateFunction') {
+        created.add(String(input.FunctionName));
+        return { FunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${input.FunctionName}` };
+      }
+      throw new Error(`unexpected ${name}`);
+    });
+    const result = await deployStack({
+      stack,
+      lambda: client,
+      artifacts: {
+        layers: { x86_64: artifact('x64layer='), arm64: artifact('armlayer=') },
+        functions: { 'http-api': artifact('api='), 'email-bot': artifact('bot=') },
+      },
+    });
+    const publishes = inputs.filter((i) => i.name === 'PublishLayerVersion').map((i) => i.input);
+    expect(publishes).toEqual([
+      expect.objectContaining({
+        CompatibleArchitectures: ['x86_64'],
+        CompatibleRuntimes: ['provided.al2023'],
+        Description: layerDescription('24', 'x86_64', 'x64layer='),
+      }),
+      expect.objectContaining({
+        CompatibleArchitectures: ['arm64'],
+        Description: layerDescription('24', 'arm64', 'armlayer='),
+      }),
+    ]);
+    expect(result.layers.map((l) => [l.architecture, l.arn.split(':').at(-1)])).toEqual([
+      ['x86_64', '1'],
+      ['arm64', '2'],
+    ]);
+    const creates = inputs.filter((i) => i.name === 'CreateFunction').map((i) => i.input);
+    expect(creates).toEqual([
+      expect.objectContaining({
+        FunctionName: 'caprice-http-api',
+        Architectures: ['x86_64'],
+        Layers: [expect.stringMatching(/:1$/)],
+      }),
+      expect.objectContaining({
+        FunctionName: 'caprice-email-bot',
+        Architectures: ['arm64'],
+        Layers: [expect.stringMatching(/:2$/)],
+      }),
+    ]);
   });
 });
