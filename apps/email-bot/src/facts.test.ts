@@ -70,4 +70,13 @@ describe('extractFacts', () => {
     );
     expect(extractFacts(parsed, {}, trusted).recipients).toEqual(['bot@example.com']);
   });
+
+  it('gives internationalised domains in ASCII (mailparser decodes xn-- to Unicode; config and SES use ASCII)', async () => {
+    const parsed = await parseMail(
+      inboundMessage({ from: 'Alice <alice@xn--bcher-kva.example>', to: 'bot@bücher.example' }),
+    );
+    const facts = extractFacts(parsed, {}, trusted);
+    expect(facts.from).toEqual(['alice@xn--bcher-kva.example']);
+    expect(facts.recipients).toEqual(['bot@xn--bcher-kva.example']);
+  });
 });

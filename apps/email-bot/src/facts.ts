@@ -1,4 +1,5 @@
 /** Turns a parsed message (plus what the event said) into the policy's `MessageFacts`. */
+import { domainToASCII } from 'node:url';
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import type { InboundRecord } from './event.js';
 import type { MessageFacts } from './policy.js';
@@ -69,11 +70,25 @@ export function addresses(header: AddressObject | AddressObject[] | undefined): 
     for (const entry of list) {
       if (entry.group) visit(entry.group);
       const address = entry.address?.trim().toLowerCase();
-      if (address && ADDRESS_RE.test(address)) out.push(address);
+      if (address && ADDRESS_RE.test(address)) out.push(asciiDomain(address));
     }
   };
   for (const object of Array.isArray(header) ? header : [header]) visit(object.value ?? []);
   return out;
+}
+
+/**
+ * The address with its domain in ASCII (punycode). mailparser decodes `xn--` domains to Unicode, while the
+ * configuration, the reply builder and SES use the ASCII form: comparing the Unicode form against the bot's own
+ * address would miss a loop, and miss that a mail is addressed to the bot. An undecodable domain is left as is
+ * (the policy then finds no usable reply address).
+ */
+function asciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  if (/^[\x21-\x7e]*$/.test(domain)) return address;
+  const ascii = domainToASCII(domain);
+  return ascii === '' ? address : `${address.slice(0, at + 1)}${ascii}`;
 }
 
 function returnPath(values: readonly string[]): string | undefined {

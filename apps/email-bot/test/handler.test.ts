@@ -3,6 +3,7 @@ import { InvalidAddressError, InvalidHeaderError, NoRecipientError, ReplyLoopErr
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { TRUNCATION_NOTE } from '../src/compose.js';
+import { loadConfig } from '../src/config.js';
 import { PermanentAwsError, RetryableRecordsError, TransientAwsError } from '../src/errors.js';
 import { markerKeyFor } from '../src/mailbox.js';
 import { loadFixture } from './helpers/fixtures.js';
@@ -303,6 +304,31 @@ describe('handler: reply address', () => {
     const result = await handler(s3Event(['inbound/idn']), ctx);
     expect(result.outcomes[0]).toMatchObject({ status: 'replied' });
     expect(mailbox.sent[0]?.destinations).toEqual(['alice@xn--bcher-kva.example']);
+  });
+
+  it('recognises a bot in an internationalised domain however the mail spells it (addressed to it; its own mail)', async () => {
+    // Prepare: the bot's address is configured in ASCII; mail may write the domain in Unicode or punycode.
+    const config = loadConfig({
+      EMAIL_BOT_ADDRESS: 'bot@xn--bcher-kva.example',
+      EMAIL_BOT_BUCKET: BUCKET,
+      EMAIL_BOT_KEY_PREFIX: 'inbound/',
+      AWS_REGION: 'eu-west-1',
+    });
+    const { handler, mailbox } = setup({ config });
+    mailbox.put(BUCKET, 'inbound/to-idn', inboundMessage({ to: 'Bot <bot@bücher.example>' }));
+    mailbox.put(
+      BUCKET,
+      'inbound/from-self',
+      inboundMessage({ from: 'Bot <bot@bücher.example>', to: 'bot@xn--bcher-kva.example' }),
+    );
+    // Act
+    const result = await handler(s3Event(['inbound/to-idn', 'inbound/from-self']), ctx);
+    // Assess
+    expect(result.outcomes.map((o) => [o.status, o.reason])).toEqual([
+      ['replied', undefined],
+      ['skipped', 'own-address'],
+    ]);
+    expect(mailbox.sent[0]?.source).toBe('bot@xn--bcher-kva.example');
   });
 
   it.each([

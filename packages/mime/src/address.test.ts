@@ -83,6 +83,22 @@ describe('recipientMailbox', () => {
     );
   });
 
+  it('names both fields and their values in the NoRecipientError message, with its code', () => {
+    const error = (() => {
+      try {
+        return recipientMailbox({
+          from: { value: [{ name: 'Undisclosed', address: '' }], text: 'Undisclosed:;' },
+        });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(NoRecipientError);
+    expect((error as NoRecipientError).code).toBe('MIME_NO_RECIPIENT');
+    expect((error as Error).message).toContain('original.replyTo (undefined)');
+    expect((error as Error).message).toContain('original.from ("Undisclosed:;")');
+  });
+
   it('throws InvalidAddressError naming original.replyTo for a bad Reply-To address', () => {
     const call = () => recipientMailbox({ replyTo: list({ name: '', address: 'not an address' }) });
     expect(call).toThrowError(InvalidAddressError);
