@@ -7,6 +7,7 @@ import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
+import { STSClient } from '@aws-sdk/client-sts';
 import { InvalidOptionError } from '../cli-errors.js';
 
 export const Target = { AWS: 'aws', LOCAL: 'local' } as const;
@@ -27,12 +28,14 @@ export interface AwsClients {
   readonly ses: SESClient;
   /** API Gateway v2 (HTTP APIs); AWS only, the emulator has no such control plane. */
   readonly apigw: ApiGatewayV2Client;
+  /** STS, for the account the credentials belong to (AWS only). */
+  readonly sts: STSClient;
   /** The endpoint in use, or undefined for AWS's own. */
   readonly endpoint?: string;
   destroy(): void;
 }
 
-/** Validates `--target` / `--endpoint` and builds the three clients. */
+/** Validates `--target` / `--endpoint` and builds the clients. */
 export function createClients(options: ClientTarget): AwsClients {
   const target = options.target ?? (options.endpoint ? Target.LOCAL : Target.AWS);
   if (target !== Target.AWS && target !== Target.LOCAL) {
@@ -60,17 +63,20 @@ export function createClients(options: ClientTarget): AwsClients {
   const s3 = new S3Client({ ...config, forcePathStyle: target === Target.LOCAL });
   const ses = new SESClient(config);
   const apigw = new ApiGatewayV2Client(config);
+  const sts = new STSClient(config);
   return {
     lambda,
     s3,
     ses,
     apigw,
+    sts,
     ...(endpoint ? { endpoint } : {}),
     destroy() {
       lambda.destroy();
       s3.destroy();
       ses.destroy();
       apigw.destroy();
+      sts.destroy();
     },
   };
 }

@@ -3,13 +3,16 @@
  * builds what is stale, then deploys the stack through the Lambda API (deployStack), wires the email trigger and,
  * on AWS, the HTTP trigger (API Gateway HTTP API and/or function URL).
  */
+
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { loadArtifacts } from '../deploy/artifacts.js';
 import { buildZips } from '../deploy/build.js';
 import { type DeployResult, deployStack } from '../deploy/deploy.js';
 import { deployEmailTrigger, type TriggerStep } from '../deploy/email-trigger.js';
+import { StackConfigError } from '../deploy/errors.js';
 import { deployHttpTrigger, type HttpStep } from '../deploy/http-trigger.js';
 import { createProgress, type Progress, silentProgress } from '../deploy/progress.js';
-import { defineStack } from '../stack.js';
+import { defineStack, type Stack } from '../stack.js';
 import { createClients, explainAwsError } from './aws-clients.js';
 
 export interface DeployCommandOptions {
@@ -39,6 +42,27 @@ export interface DeployCommandResult extends DeployResult {
 /** Where `caprice dev` serves the HTTP API front door by default. */
 const LOCAL_FRONT_DOOR = 'http://127.0.0.1:3000';
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The stack for a deploy. Locally the emulator's account. On AWS the account the credentials belong to
+ * (`sts:GetCallerIdentity`, which needs no permission): it goes into the role ARN, the permissions' SourceAccount
+ * and the SES bucket policy, so a fresh account needs no CAPRICE_ACCOUNT, and one set to another account is refused
+ * before any change.
+ */
+export async function stackForTarget(env: Env, target: { local: boolean; sts: STSClient }): Promise<Stack> {
+  const stack = defineStack(env);
+  if (target.local) return stack;
+  const { Account: account } = await target.sts.send(new GetCallerIdentityCommand({}));
+  if (!account) return stack;
+  if (env.CAPRICE_ACCOUNT !== undefined && env.CAPRICE_ACCOUNT !== account) {
+    throw new StackConfigError(
+      `account is ${JSON.stringify(env.CAPRICE_ACCOUNT)} (CAPRICE_ACCOUNT), but the credentials belong to account ${account}; unset CAPRICE_ACCOUNT or use credentials for that account (AWS_PROFILE)`,
+    );
+  }
+  return defineStack({ ...env, CAPRICE_ACCOUNT: account });
+}
+
 /** Runs a deploy and prints progress (or, with `json`, one JSON document at the end). */
 export async function deployCommand(options: DeployCommandOptions): Promise<DeployCommandResult> {
   const print = options.print ?? ((line: string) => console.log(line));
@@ -48,14 +72,16 @@ export async function deployCommand(options: DeployCommandOptions): Promise<Depl
     ...(options.env ?? process.env),
     ...(options.region ? { CAPRICE_REGION: options.region } : {}),
   };
-  const stack = defineStack(env);
+  // Validated before the build, so a bad value costs nothing.
+  const region = defineStack(env).region;
   if (options.build ?? true) await buildZips(options.root, progress);
-  const clients = createClients({ target: options.target, endpoint: options.endpoint, region: stack.region });
+  const clients = createClients({ target: options.target, endpoint: options.endpoint, region });
   const local = clients.endpoint !== undefined;
   const dryRun = options.dryRun ?? false;
   try {
+    const stack = await stackForTarget(env, { local, sts: clients.sts });
     progress(
-      `Deploying to ${clients.endpoint ?? `AWS ${stack.region}`}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
+      `Deploying to ${clients.endpoint ?? `AWS ${stack.region}, account ${stack.account}`}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
     );
     const result = await deployStack({
       stack,
@@ -126,7 +152,7 @@ export async function deployCommand(options: DeployCommandOptions): Promise<Depl
     }
     return outcome;
   } catch (error) {
-    throw explainAwsError(error, clients.endpoint, stack.region);
+    throw explainAwsError(error, clients.endpoint, region);
   } finally {
     clients.destroy();
   }
