@@ -359,7 +359,9 @@ export class RuntimeApiServer {
     }
     if ((rest === 'init/error' || rest === 'exit/error') && method === 'POST') {
       sendJson(res, 202, { status: 'OK' });
-      if (rest === 'init/error' && !this.#initDone) {
+      // Init lasts until the runtime and every extension wait on next: an extension may report its failure
+      // after the runtime has already called /next (it usually has: the runtime starts once they registered).
+      if (rest === 'init/error' && !this.#readySignalled && !this.#initErrorPosted) {
         const errorType = header(req, 'lambda-extension-function-error-type') ?? 'Extension.Unknown';
         this.#initErrorPosted = true;
         this.#listener.onInitError(

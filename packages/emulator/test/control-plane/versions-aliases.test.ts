@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -5,6 +6,7 @@ import {
   GetAliasCommand,
   GetFunctionConfigurationCommand,
   ListAliasesCommand,
+  ListFunctionsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   UpdateAliasCommand,
@@ -69,6 +71,30 @@ describe('Lambda control plane: versions and aliases', () => {
     );
     expect(two.State).toBe('Active');
     expect(two.CodeSha256).toBe(v2.CodeSha256);
+  });
+
+  it('UpdateFunctionCode DryRun answers the would-be configuration and changes nothing; ListFunctions ALL lists versions', async () => {
+    const before = await t.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn' }));
+    const zip = await makeZip({ bootstrap: { content: '#!/bin/sh\necho dry\n', mode: 0o100755 } });
+    const dry = await t.lambda.send(
+      new UpdateFunctionCodeCommand({ FunctionName: 'fn', ZipFile: zip, DryRun: true }),
+    );
+    expect(dry.CodeSha256).toBe(createHash('sha256').update(zip).digest('base64'));
+    expect(dry.CodeSize).toBe(zip.length);
+    const after = await t.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'fn' }));
+    expect(after).toMatchObject({
+      CodeSha256: before.CodeSha256,
+      RevisionId: before.RevisionId,
+      LastUpdateStatus: 'Successful',
+    });
+    const all = await t.lambda.send(new ListFunctionsCommand({ FunctionVersion: 'ALL' }));
+    expect(all.Functions?.filter((f) => f.FunctionName === 'fn').map((f) => f.Version)).toEqual([
+      '$LATEST',
+      '1',
+      '2',
+    ]);
+    const latestOnly = await t.lambda.send(new ListFunctionsCommand({}));
+    expect(latestOnly.Functions?.map((f) => f.Version)).toEqual(['$LATEST']);
   });
 
   it('creates, reads and updates an alias, and the resolver follows it', async () => {

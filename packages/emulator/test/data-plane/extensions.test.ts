@@ -99,6 +99,39 @@ while true; do next; echo delivered > "$OUT/delivered"; respond '"ok"'; done
     expect(JSON.parse(read(out, 'ext-events').trim())).toMatchObject({ eventType: 'INVOKE', requestId: id });
   });
 
+  test('an extension /init/error fails the init with its error type; /exit/error is accepted; Telemetry and Logs answer the RIE stubs', async () => {
+    const out = outDir();
+    h.define('ext-init-error', {
+      environment: { OUT: out },
+      layers: [
+        {
+          'extensions/broken*': `#!/bin/sh\n${EXT}\nregister broken '{"events":["INVOKE"]}'
+curl -sS -o "$OUT/telemetry" -w ' %{http_code}' -X PUT "http://$AWS_LAMBDA_RUNTIME_API/2022-07-01/telemetry" -H "Lambda-Extension-Identifier: $EXT" -d '{"schemaVersion":"2022-12-13","types":["function"]}' >> "$OUT/telemetry"
+curl -sS -o "$OUT/logs" -w ' %{http_code}' -X PUT "http://$AWS_LAMBDA_RUNTIME_API/2020-08-15/logs" -H "Lambda-Extension-Identifier: $EXT" -d '{}' >> "$OUT/logs"
+curl -sS -o /dev/null -w '%{http_code}' -X POST "$EXTAPI/exit/error" -H "Lambda-Extension-Identifier: $EXT" -H 'Lambda-Extension-Function-Error-Type: Extension.Early' -d '{}' > "$OUT/exit-error"
+curl -sS -o /dev/null -w '%{http_code}' -X POST "$EXTAPI/init/error" -H "Lambda-Extension-Identifier: $EXT" -H 'Lambda-Extension-Function-Error-Type: Extension.ConfigInvalid' -d '{}' > "$OUT/init-error"
+exit 1
+`,
+        },
+      ],
+      bootstrap: `${SH_PRELUDE}\nwhile true; do next; respond '"ran"'; done\n`,
+    });
+    const res = await h.invoke('ext-init-error');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    const body = (await res.json()) as { errorType: string; errorMessage: string };
+    expect(body.errorType).toBe('Extension.ConfigInvalid');
+    expect(body.errorMessage).toContain('Extension broken failed to initialize');
+    expect(read(out, 'init-error')).toBe('202');
+    expect(read(out, 'exit-error')).toBe('202');
+    expect(read(out, 'telemetry')).toBe(
+      '{"errorMessage":"Telemetry API is not supported","errorType":"Telemetry.NotSupported"} 202',
+    );
+    expect(read(out, 'logs')).toBe(
+      '{"errorMessage":"Logs API is not supported","errorType":"Logs.NotSupported"} 202',
+    );
+  });
+
   test('46: shutdown sends SHUTDOWN to subscribed extensions and SIGTERM to the runtime, then SIGKILL', async () => {
     const own = await new Harness().start();
     try {

@@ -54,6 +54,48 @@ describe('instance pool', () => {
     expect(h.dataPlane.instances('reuse')).toHaveLength(2);
   });
 
+  test('instances of several functions at once: each Runtime API knows only its own instance and invoke', async () => {
+    const out = join(h.root, 'several');
+    mkdirSync(out, { recursive: true });
+    const bootstrap = (fn: string) => `${SH_PRELUDE}
+while true; do
+  next
+  case "$EVENT" in
+    '"hold"')
+      echo "$ID" > "$OUT/${fn}-held-id"
+      echo "$AWS_LAMBDA_RUNTIME_API" > "$OUT/${fn}-held-api"
+      while [ ! -f "$OUT/go" ]; do sleep 0.02; done;;
+    '"steal"')
+      # Answer the other instance's invoke through this instance's own Runtime API.
+      curl -sS -o "$OUT/steal-body" -w '%{http_code}' -X POST "$API/invocation/$(cat "$OUT/a-held-id")/response" -d stolen > "$OUT/steal-status";;
+  esac
+  respond "${fn}-$$-$EVENT"
+done
+`;
+    h.define('several-a', { environment: { OUT: out }, bootstrap: bootstrap('a') });
+    h.define('several-b', { environment: { OUT: out }, bootstrap: bootstrap('b') });
+    const heldA = h.invoke('several-a', '"hold"');
+    const heldB = h.invoke('several-b', '"hold"');
+    await waitFor(() => existsSync(join(out, 'a-held-id')) && existsSync(join(out, 'b-held-id')), 20_000);
+    const steal = await (await h.invoke('several-a', '"steal"')).text();
+    expect(steal).toMatch(/^a-\d+-"steal"$/);
+    expect(readFileSync(join(out, 'steal-status'), 'utf8')).toBe('400');
+    expect(readFileSync(join(out, 'steal-body'), 'utf8')).toBe(
+      '{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}',
+    );
+    const apis = ['a-held-api', 'b-held-api'].map((f) => readFileSync(join(out, f), 'utf8').trim());
+    expect(new Set(apis).size).toBe(2);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(out, 'go'), '');
+    const a = await (await heldA).text();
+    const b = await (await heldB).text();
+    expect(a).toMatch(/^a-\d+-"hold"$/);
+    expect(b).toMatch(/^b-\d+-"hold"$/);
+    expect(a).not.toBe(steal.replace('"steal"', '"hold"'));
+    expect(h.dataPlane.instances('several-a')).toHaveLength(2);
+    expect(h.dataPlane.instances('several-b')).toHaveLength(1);
+  });
+
   test('back-to-back sequential invokes stay on one warm instance (it is back on /next within moments)', async () => {
     // A generous reuse wait keeps this independent of how loaded the machine is.
     const patient = await new Harness({ reuseWaitMs: 10_000 }).start();

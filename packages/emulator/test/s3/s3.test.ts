@@ -6,12 +6,14 @@ import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
   GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -179,6 +181,18 @@ describe('S3 buckets', () => {
     ).toBe('NoSuchBucket');
   });
 
+  it('answers operations it does not emulate with 501 NotImplemented, changing nothing', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'plain' }));
+    const versioning = await errorOf(s3.send(new GetBucketVersioningCommand({ Bucket: 'plain' })));
+    expect(versioning.name).toBe('NotImplemented');
+    expect(versioning.$metadata.httpStatusCode).toBe(501);
+    const multipart = await errorOf(
+      s3.send(new CreateMultipartUploadCommand({ Bucket: 'plain', Key: 'big' })),
+    );
+    expect(multipart.name).toBe('NotImplemented');
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'plain' }))).KeyCount).toBe(0);
+  });
+
   it('answers unknown buckets and keys with NoSuchBucket / NoSuchKey', async () => {
     const noBucket = await errorOf(s3.send(new GetObjectCommand({ Bucket: 'missing', Key: 'k' })));
     expect(noBucket.name).toBe('NoSuchBucket');
@@ -306,6 +320,48 @@ describe('S3 objects', () => {
     expect(err.name).toBe('PreconditionFailed');
     expect(err.$metadata.httpStatusCode).toBe(412);
     expect((await getBytes('data', 'once')).toString()).toBe('first');
+  });
+
+  it('honours conditional reads (If-Match, If-None-Match, If-(Un)Modified-Since) and If-Match on writes', async () => {
+    const first = await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'c', Body: 'one' }));
+    const etag = first.ETag!;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const get = async (
+      over: Partial<{ IfMatch: string; IfNoneMatch: string; IfModifiedSince: Date; IfUnmodifiedSince: Date }>,
+    ) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'c', ...over }));
+      return out.Body!.transformToString();
+    };
+    expect(await get({ IfMatch: etag })).toBe('one');
+    const mismatch = await errorOf(get({ IfMatch: '"00000000000000000000000000000000"' }));
+    expect(mismatch.name).toBe('PreconditionFailed');
+    expect(mismatch.$metadata.httpStatusCode).toBe(412);
+    const notModified = await errorOf(get({ IfNoneMatch: etag }));
+    expect(notModified.$metadata.httpStatusCode).toBe(304);
+    expect(
+      (await errorOf(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'c', IfNoneMatch: etag }))))
+        .$metadata.httpStatusCode,
+    ).toBe(304);
+    const hourAhead = new Date(Date.now() + 3600_000);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    expect((await errorOf(get({ IfModifiedSince: hourAhead }))).$metadata.httpStatusCode).toBe(304);
+    expect(await get({ IfModifiedSince: hourAgo })).toBe('one');
+    expect((await errorOf(get({ IfUnmodifiedSince: hourAgo }))).name).toBe('PreconditionFailed');
+
+    const second = await s3.send(
+      new PutObjectCommand({ Bucket: 'data', Key: 'c', Body: 'two', IfMatch: etag }),
+    );
+    expect(second.ETag).not.toBe(etag);
+    const stale = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'c', Body: 'three', IfMatch: etag })),
+    );
+    expect(stale.name).toBe('PreconditionFailed');
+    expect(stale.$metadata.httpStatusCode).toBe(412);
+    expect(await get({})).toBe('two');
+    const missing = await errorOf(
+      s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'never', Body: 'x', IfMatch: etag })),
+    );
+    expect(missing.name).toBe('NoSuchKey');
   });
 
   it('maps any key (unicode, ../, very long) to safe storage inside the state folder', async () => {

@@ -10,6 +10,7 @@ import {
   DescribeReceiptRuleSetCommand,
   GetIdentityVerificationAttributesCommand,
   GetSendQuotaCommand,
+  ListConfigurationSetsCommand,
   ListIdentitiesCommand,
   ListReceiptRuleSetsCommand,
   ListVerifiedEmailAddressesCommand,
@@ -243,6 +244,15 @@ describe('SES sending', () => {
   });
 });
 
+describe('SES operations that are not emulated', () => {
+  it('answer InvalidAction with the action named', async () => {
+    const err = await errorOf(ses.send(new ListConfigurationSetsCommand({})));
+    expect(err.name).toBe('InvalidAction');
+    expect(err.$metadata.httpStatusCode).toBe(400);
+    expect(err.message).toBe('The action ListConfigurationSets is not valid for this web service.');
+  });
+});
+
 describe('SES identities and quota', () => {
   it('verifies, lists and deletes identities through both API generations; GetSendQuota follows sandbox mode', async () => {
     await ses.send(new VerifyEmailAddressCommand({ EmailAddress: 'Old@Example.org' }));
@@ -280,6 +290,13 @@ describe('SES identities and quota', () => {
     // The outbox index records when each message was sent.
     const [entry] = (await outboxIndex()) as unknown as { timestamp: string }[];
     expect(entry?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // DELETE empties the outbox index (tests start from a clean outbox with it).
+    const cleared = await fetch(`${server.endpoint}/_caprice/ses/outbox`, { method: 'DELETE' });
+    expect(cleared.status).toBe(200);
+    expect(await cleared.json()).toEqual({ cleared: true });
+    expect(await outboxIndex()).toEqual([]);
+    const put = await fetch(`${server.endpoint}/_caprice/ses/outbox`, { method: 'PUT' });
+    expect(put.status).toBe(405);
   });
 });
 
