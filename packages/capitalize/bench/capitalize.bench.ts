@@ -5,7 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { CapitalizerImpl } from '../src/capitalizer.js';
 import { randomCapitalize } from '../src/index.js';
+import { POOL_BYTES, TEXT, wasmAsciiKernel } from '../src/wasm-ascii.js';
 
 const MiB = 1024 * 1024;
 const TARGET_BYTES = 10 * MiB;
@@ -77,18 +79,25 @@ interface Row {
   upper: [number, number, number][];
 }
 
-function throughput(name: string, text: string, rounds = ROUNDS): Row {
+/** The JS kernels only, as where WebAssembly SIMD is unavailable (and as before the WebAssembly kernel). */
+const jsKernel = (text: string) => new CapitalizerImpl(undefined, false, 'js').capitalizeSegment(text);
+
+function throughput(name: string, text: string, rounds = ROUNDS, ours = randomCapitalize): Row {
   const mb = Buffer.byteLength(text, 'utf8') / 1e6;
-  // Sanity check outside the timed region: the invariant on the real input.
+  // Sanity check outside the timed region: the invariant on the real input, and the same seeded output from the
+  // WebAssembly and JS kernels.
   const check = randomCapitalize(text, { seed: 1 });
   if (check.toLowerCase() !== text.toLowerCase()) throw new Error(`invariant broken on ${name}`);
+  if (check !== new CapitalizerImpl({ seed: 1 }, false, 'js').capitalizeSegment(text)) {
+    throw new Error(`kernels disagree on ${name}`);
+  }
   const row: Row = { input: name, mb, ours: [], upper: [] };
   for (let r = 0; r < 2; r++) {
-    timeOnce(() => randomCapitalize(text));
+    timeOnce(() => ours(text));
     timeOnce(() => text.toUpperCase());
   }
   for (let r = 0; r < rounds; r++) {
-    row.ours.push(timeOnce(() => randomCapitalize(text)));
+    row.ours.push(timeOnce(() => ours(text)));
     row.upper.push(timeOnce(() => text.toUpperCase()));
   }
   return row;
@@ -106,7 +115,12 @@ function perCall(fn: () => string, calls: number): number[] {
   return out;
 }
 
-const rows = [throughput('ASCII', ascii), throughput('mixed (Latin, Greek, Cyrillic, CJK, emoji)', mixed)];
+const wasmAvailable = wasmAsciiKernel() !== undefined;
+const rows = [
+  throughput(`ASCII${wasmAvailable ? '' : ' (no WebAssembly SIMD here: JS kernel)'}`, ascii),
+  throughput('mixed (Latin, Greek, Cyrillic, CJK, emoji)', mixed),
+  throughput('ASCII, JS kernel only (no WebAssembly: not the shipped path)', ascii, ROUNDS, jsKernel),
+];
 // Not an anchor: the same ASCII text held by V8 as a two-byte (UTF-16) string, as a UTF-16 decode leaves it. V8's
 // toUpperCase has a word-at-a-time path only for one-byte strings and sends two-byte ones through ICU; this is
 // the case perf.md §6's 169 MiB/s `toUpperCase` figure matches (see the package README).
@@ -114,30 +128,48 @@ const asciiTwoByte = Buffer.from(ascii, 'utf16le').toString('utf16le');
 const twoByte = throughput('ASCII text as a two-byte string', asciiTwoByte, 5);
 
 /**
- * Where the ASCII time goes, and the floor for any JS implementation that works on a copy of the text: CPU ms per
- * call (median) of the copy-in and copy-out randomCapitalize must do anyway, and of the cheapest possible kernel
- * (one OR per 32-bit word, no randomness), interleaved with toUpperCase.
+ * Where the ASCII time goes: CPU ms per call (median) of the copy-in and copy-out randomCapitalize must do anyway,
+ * of the WebAssembly kernel with and without drawing its random bits, and of the cheapest possible JS kernel (one
+ * OR per 32-bit word, no randomness), interleaved with toUpperCase. The copies work on the WebAssembly kernel's
+ * own memory, as randomCapitalize does.
  */
 function asciiAnatomy(rounds: number) {
   const n = ascii.length;
+  const end = TEXT + Math.ceil(n / 64) * 64;
   const words = ((n + 31) >>> 5) << 3;
-  const memory = new ArrayBuffer((words + 1) << 2);
-  const bytes = Buffer.from(memory);
-  const u32 = new Int32Array(memory, 0, words);
+  const u32 = new Int32Array(words);
   const orPass = () => {
     for (let w = 0; w < words; w++) u32[w] = u32[w]! | 0x20202020;
     return '';
   };
-  const parts = {
+  const parts: Record<string, () => string> = {
     toUpperCase: () => ascii.toUpperCase(),
-    'copy-in (write utf8 into reused memory)': () => {
-      bytes.write(ascii, 0, 'utf8');
-      return '';
-    },
-    'copy-out (toString latin1: a new 10 MB string)': () => bytes.toString('latin1', 0, n),
-    'one OR per 32-bit word (cheapest possible JS kernel)': orPass,
     randomCapitalize: () => randomCapitalize(ascii),
+    'randomCapitalize, JS kernel only (not the shipped path)': () => jsKernel(ascii),
+    'one OR per 32-bit word (cheapest possible JS kernel)': orPass,
   };
+  const kernel = wasmAsciiKernel()?.kernel;
+  if (kernel !== undefined) {
+    // Sizes the memory for this text; the copies and kernels below then work in place on its text region.
+    randomCapitalize(ascii);
+    const memory = kernel.memory;
+    Object.assign(parts, {
+      'copy-in (write utf8 into the kernel memory)': () => {
+        Buffer.from(memory.buffer).write(ascii, TEXT, 'utf8');
+        return '';
+      },
+      'copy-out (toString latin1: a new 10 MB string)': () =>
+        Buffer.from(memory.buffer).toString('latin1', TEXT, TEXT + n),
+      'WebAssembly kernel alone (no random bits drawn)': () => {
+        for (let p = TEXT; p < end; p += 4096) kernel.kernel(p, Math.min(p + 4096, end), POOL_BYTES);
+        return '';
+      },
+      'WebAssembly kernel + drawing its random bits': () => {
+        for (let p = TEXT; p < end; p += 65536) kernel.block(p, Math.min(p + 65536, end), 0);
+        return '';
+      },
+    });
+  }
   const samples = new Map<string, [number, number][]>(Object.keys(parts).map((k) => [k, []]));
   for (let r = 0; r < rounds + 2; r++) {
     for (const [name, fn] of Object.entries(parts)) {
@@ -221,18 +253,42 @@ for (const row of [...rows, twoByte]) {
   );
 }
 console.log('');
+console.log(
+  'ASCII rounds split by whether the 10 MB result of randomCapitalize landed in fresh pages (faulted in) or in memory glibc reused (toUpperCase faults in fresh pages every call):',
+);
+console.log('');
+console.log('| ASCII rounds | rounds | randomCapitalize MB/s (CPU) | toUpperCase MB/s (CPU) | ratio (CPU) |');
+console.log('|---|---:|---:|---:|---:|');
+for (const fresh of [true, false]) {
+  const row = rows[0]!;
+  const picked = [...row.ours.keys()].filter((i) => row.ours[i]![2] > 1000 === fresh);
+  if (picked.length === 0) continue;
+  const ours = row.mb / (median(picked.map((i) => row.ours[i]![0])) / 1000);
+  const upper = row.mb / (median(picked.map((i) => row.upper[i]![0])) / 1000);
+  console.log(
+    `| result in ${fresh ? 'fresh pages' : 'reused memory'} | ${picked.length} | ${f(ours)} | ${f(upper)} | ${(ours / upper).toFixed(2)}× |`,
+  );
+}
+console.log('');
 console.log('Anatomy of the 10 MB ASCII case, CPU ms per call (median, interleaved):');
 console.log('');
 console.log('| step | CPU ms | page faults |');
 console.log('|---|---:|---:|');
 for (const [name, [ms, faults]] of anatomy) console.log(`| ${name} | ${ms.toFixed(2)} | ${f(faults)} |`);
-const floor =
-  anatomy.get('copy-in (write utf8 into reused memory)')![0] +
-  anatomy.get('copy-out (toString latin1: a new 10 MB string)')![0] +
-  anatomy.get('one OR per 32-bit word (cheapest possible JS kernel)')![0];
+const ms = (name: string) => anatomy.get(name)?.[0] ?? Number.NaN;
+const copies =
+  ms('copy-in (write utf8 into the kernel memory)') + ms('copy-out (toString latin1: a new 10 MB string)');
 // The goal is a ratio to the ASCII row of the first table; 2× means the whole call in half of that toUpperCase time.
 const anchorMs = median(rows[0]!.upper.map((x) => x[0]));
-console.log(`| floor: copy-in + copy-out + one OR per word | ${floor.toFixed(2)} | |`);
+console.log(
+  `| copy-in + copy-out + WebAssembly kernel alone | ${(copies + ms('WebAssembly kernel alone (no random bits drawn)')).toFixed(2)} | |`,
+);
+console.log(
+  `| copy-in + copy-out + WebAssembly kernel + random bits | ${(copies + ms('WebAssembly kernel + drawing its random bits')).toFixed(2)} | |`,
+);
+console.log(
+  `| copy-in + copy-out + one OR per word (JS floor) | ${(copies + ms('one OR per 32-bit word (cheapest possible JS kernel)')).toFixed(2)} | |`,
+);
 console.log(
   `| 2× the anchor (half of toUpperCase's median in the first table) | ${(anchorMs / 2).toFixed(2)} | |`,
 );

@@ -13,9 +13,11 @@ import type { Sfc32 } from './prng.js';
 const STATE = 4096;
 const STATES = 8192;
 const WORDS = 16384;
-const TEXT = 131072;
+const BYTES = 32768;
+/** Where the text starts in the module's memory. */
+export const TEXT = 131072;
 /** Text bytes per `block` call: the most the module's pool regions hold. Calls also let V8 tier the code up. */
-const BLOCK_BYTES = 65536;
+export const BLOCK_BYTES = 65536;
 const PAGE = 65536;
 
 /** The parts of the WebAssembly API used here (the package's `lib` has no DOM/WebAssembly types). */
@@ -24,11 +26,16 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
-interface KernelExports {
+/** The module's exports. */
+export interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   init(): void;
   block(p: number, end: number, first: number): number;
+  /** The bare kernel over [p, end), bits from BYTES + t (for the bench's anatomy only). */
+  kernel(p: number, end: number, t: number): number;
 }
+/** The start of the pool's one-byte-per-bit copy (for the bench's anatomy only). */
+export const POOL_BYTES = BYTES;
 type NodeBuffer = {
   from(arrayBuffer: ArrayBuffer): BufferView;
   from(text: string, encoding: 'base64'): Uint8Array;
@@ -44,7 +51,8 @@ const Wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** One instance of the module, with its memory. */
 export class WasmAsciiKernel {
-  private readonly kernel: KernelExports;
+  /** The instance's exports (public for the bench's anatomy). */
+  readonly kernel: KernelExports;
 
   constructor(module: object) {
     this.kernel = new Wasm!.Instance(module, {}).exports as KernelExports;
