@@ -534,6 +534,14 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP â†’ SES â†
     const [reply] = await repliesTo(messageId);
     expect(reply?.text?.toLowerCase()).toContain(lowerText);
     expect(reply?.attachments).toHaveLength(0);
+    if (name === 'html-only') {
+      // Only the HTML's text nodes are capitalized: tags, attributes, style and script come back as they were.
+      const html = reply?.html || '';
+      expect(html).toContain('<p title="keep me">');
+      expect(html).toContain('var x = "lower";');
+      expect(html).toContain('p { color: red }');
+      expect(html.toLowerCase()).toContain('hello <b>html</b> world &amp; friends');
+    }
   });
 
   it('answers a 25 MB message (a large attachment) within the 512 MB function, peak well under MemorySize', {
