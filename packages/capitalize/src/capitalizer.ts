@@ -232,14 +232,15 @@ export class CapitalizerImpl implements Capitalizer {
     const n = text.length;
     if (n === 0) return text;
     if (!this.bufferPaths) return this.capitalizeArray(text);
-    if (this.mode === MODE_BITS && n >= this.wasmFrom && asciiPrefix(text)) {
+    const ascii = this.mode === MODE_BITS && (n > SMALL_INPUT || n >= this.wasmFrom) && asciiPrefix(text);
+    if (ascii && n >= this.wasmFrom) {
       const kernel = wasmAsciiKernel();
       // `undefined` from the kernel: not ASCII after all, and nothing was consumed.
       if (kernel !== undefined)
         return kernel.capitalize(text, this.bitState, this.rng!) ?? this.capitalizeUtf16Buffer(text);
     }
     if (n <= SMALL_INPUT) return this.capitalizeSmall(text);
-    if (this.mode === MODE_BITS && asciiPrefix(text)) {
+    if (ascii) {
       // One pass both checks and copies: UTF-8 of ASCII is the ASCII bytes, and anything else needs more than n
       // bytes, so with 4 bytes of slack `written === n` exactly when the whole text is ASCII.
       const words = asciiWords(n);
