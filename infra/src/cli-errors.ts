@@ -24,3 +24,15 @@ export class UnknownCommandError extends CliError {
     this.name = 'UnknownCommandError';
   }
 }
+
+/** A port `caprice dev` needs is taken. */
+export class PortInUseError extends CliError {
+  override readonly code = 'CAPRICE_PORT_IN_USE';
+  constructor(what: string, flag: string, host: string, port: number, options?: ErrorOptions) {
+    super(
+      `Port ${port} on ${host} is in use, so the ${what} cannot listen there; pick another ${flag} (0 picks any free port) or stop what is using it`,
+      options,
+    );
+    this.name = 'PortInUseError';
+  }
+}

@@ -16,6 +16,7 @@ import {
   type ListeningFrontDoor,
   startEmulator,
 } from '@caprice/emulator';
+import { PortInUseError } from '../cli-errors.js';
 import { startDashboard } from '../dashboard/server.js';
 import { createStateReader } from '../dashboard/state.js';
 import { loadArtifacts } from '../deploy/artifacts.js';
@@ -72,6 +73,22 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'caprice-local', secretAccessKey: 'capr
 /** Waiter polling against the local emulator: its state changes take 50 ms, so poll at that pace. */
 const LOCAL_POLL_SECONDS = 0.05;
 
+/** Whether starting a listener failed because its port is taken (Node's error, or the emulator's wrapping of it). */
+function addressInUse(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === 'EADDRINUSE' || /EADDRINUSE/.test(e?.message ?? '');
+}
+
+/** Starts a listener; a taken port becomes an error naming the flag that moves it. */
+async function listen<T>(what: string, flag: string, host: string, port: number, start: () => Promise<T>) {
+  try {
+    return await start();
+  } catch (error) {
+    if (addressInUse(error)) throw new PortInUseError(what, flag, host, port, { cause: error });
+    throw error;
+  }
+}
+
 /** Starts the local stack; resolves once every endpoint answers. */
 export async function startDev(options: DevOptions): Promise<DevStack> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -93,9 +110,11 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
 
   try {
     let smtpAddress = '';
+    const emulatorPort = options.port ?? 9000;
+    const smtpPortWanted = options.smtpPort ?? 2525;
     const emulator = await startEmulator({
       host,
-      port: options.port ?? 9000,
+      port: emulatorPort,
       stateDir: options.stateDir ?? path.join(options.root, '.caprice'),
       accountId: stack.account,
       region: stack.region,
@@ -104,13 +123,20 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       updateDelayMs: 50,
       extensions: [
         emailExtension({
-          smtpPort: options.smtpPort ?? 2525,
+          smtpPort: smtpPortWanted,
           onReady: ({ smtp }) => {
             smtpAddress = `${smtp.host}:${smtp.port}`;
           },
           onError: (error, where) => log(`emulator ${where}: ${(error as Error).message}`),
         }),
       ],
+    }).catch((error: unknown) => {
+      // One call opens both the AWS port and the SMTP door: the message names the port that was taken.
+      const taken = Number(/Cannot listen on \S*:(\d+)/.exec((error as Error).message)?.[1]);
+      if (!addressInUse(error)) throw error;
+      throw smtpPortWanted !== 0 && taken === smtpPortWanted
+        ? new PortInUseError('SMTP door', '--smtp-port', host, taken, { cause: error })
+        : new PortInUseError('emulator', '--port', host, taken || emulatorPort, { cause: error });
     });
     closers.push(() => emulator.close());
 
@@ -162,7 +188,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     let api: ListeningFrontDoor | undefined;
     const http = stack.triggers.http;
     if (http) {
-      api = await createHttpApiFrontDoor({
+      const door = createHttpApiFrontDoor({
         functionName: http.function,
         region: stack.region,
         accountId: stack.account,
@@ -173,9 +199,13 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
           return { payload: out.payload, ...(out.functionError ? { functionError: out.functionError } : {}) };
         },
         onIntegrationError: (entry) => log(`api: ${entry.functionName}: ${entry.message}`),
-      }).listen({ host, port: options.apiPort ?? 3000 });
-      const door = api;
-      closers.push(() => door.close());
+      });
+      const apiPort = options.apiPort ?? 3000;
+      api = await listen('HTTP API front door', '--api-port', host, apiPort, () =>
+        door.listen({ host, port: apiPort }),
+      );
+      const listening = api;
+      closers.push(() => listening.close());
     }
 
     const [smtpHost, smtpPort] = [
@@ -192,35 +222,38 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       dashboard: '',
       ...(functionUrl ? { functionUrl } : {}),
     };
-    const dashboard = await startDashboard({
-      host,
-      port: options.dashboardPort ?? 9001,
-      readState: createStateReader({
-        lambda,
-        readLog: async (name) => dataPlane.readLogs(name),
-        warmInstances: () =>
-          Object.fromEntries(
-            stack.functions.map((f) => [
-              f.name,
-              dataPlane.instances(f.name).filter((i) => i.state !== 'stopped').length,
-            ]),
-          ),
+    const dashboardPort = options.dashboardPort ?? 9001;
+    const dashboard = await listen('dashboard', '--dashboard-port', host, dashboardPort, () =>
+      startDashboard({
+        host,
+        port: dashboardPort,
+        readState: createStateReader({
+          lambda,
+          readLog: async (name) => dataPlane.readLogs(name),
+          warmInstances: () =>
+            Object.fromEntries(
+              stack.functions.map((f) => [
+                f.name,
+                dataPlane.instances(f.name).filter((i) => i.state !== 'stopped').length,
+              ]),
+            ),
+          outboxUrl,
+          ...(email ? { emailFunction: email.function } : {}),
+          endpoints: {
+            API: endpoints.api,
+            ...(functionUrl ? { 'Function URL': functionUrl } : {}),
+            SMTP: smtpAddress,
+            Bot: botAddress,
+            'AWS endpoint': emulator.url,
+          },
+        }),
+        ...(api ? { apiUrl: api.url } : {}),
+        smtp: { host: smtpHost, port: smtpPort },
+        botAddress,
         outboxUrl,
-        ...(email ? { emailFunction: email.function } : {}),
-        endpoints: {
-          API: endpoints.api,
-          ...(functionUrl ? { 'Function URL': functionUrl } : {}),
-          SMTP: smtpAddress,
-          Bot: botAddress,
-          'AWS endpoint': emulator.url,
-        },
+        log,
       }),
-      ...(api ? { apiUrl: api.url } : {}),
-      smtp: { host: smtpHost, port: smtpPort },
-      botAddress,
-      outboxUrl,
-      log,
-    });
+    );
     closers.push(() => dashboard.close());
     endpoints.dashboard = dashboard.url;
 
