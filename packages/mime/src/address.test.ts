@@ -38,6 +38,14 @@ describe('canonicalAddress', () => {
     expect(() => canonicalAddress('original.from', address)).toThrowError(reason);
   });
 
+  it('validates punycode labels (xn--) and lower-cases plain ASCII domains', () => {
+    expect(canonicalAddress('f', 'a@XN--BCHER-KVA.Example')).toBe('a@xn--bcher-kva.example');
+    expect(() => canonicalAddress('f', 'a@xn--a.example')).toThrowError('invalid domain');
+    expect(canonicalAddress('f', 'a@Sub-1.Example.ORG')).toBe('a@sub-1.example.org');
+    expect(() => canonicalAddress('f', 'a@-bad.example')).toThrowError('invalid domain');
+    expect(() => canonicalAddress('f', 'a@example.org.')).toThrowError('invalid domain');
+  });
+
   it('names the field and the value in the error', () => {
     try {
       canonicalAddress('reply.from.address', 'nope');
