@@ -80,6 +80,20 @@ describe('caprice CLI', () => {
     expect(io.err[1]).toMatch(/^error CAPRICE_INVALID_OPTION: Unknown option '--colour'/);
   });
 
+  it('`demo` with no stack running says to start one, naming the flag to point elsewhere', async () => {
+    // Port 9 (discard) on loopback: nothing listens there.
+    const io = testIo();
+    const args = ['demo', '--api', 'http://127.0.0.1:9', '--smtp', '127.0.0.1:9'];
+    expect(await main([...args, '--endpoint', 'http://127.0.0.1:9'], io)).toBe(1);
+    expect(io.err).toEqual([
+      'error INFRA_ENDPOINT_DOWN: Nothing answers at http://127.0.0.1:9; start the local stack with `pnpm caprice dev`, or point --endpoint at where it runs',
+    ]);
+    expect(await main(['demo', '--smtp', '127.0.0.1:x'], io)).toBe(1);
+    expect(io.err[1]).toBe(
+      'error CAPRICE_INVALID_OPTION: Invalid --smtp "x": expected a number from 0 to 65535',
+    );
+  });
+
   it('prints usage for --help', async () => {
     const io = testIo();
     expect(await main(['--help'], io)).toBe(0);

@@ -90,3 +90,15 @@ export function isForeignBucket(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'BucketAlreadyExists' || e?.name === 'Forbidden' || e?.$metadata?.httpStatusCode === 403;
 }
+
+/** A running local stack was expected at a URL (the demo, the dashboard's sources) and nothing answered there. */
+export class StackNotRunningError extends DeployError {
+  override readonly code = 'INFRA_ENDPOINT_DOWN';
+  constructor(where: string, flag: string, options?: ErrorOptions) {
+    super(
+      `Nothing answers at ${where}; start the local stack with \`pnpm caprice dev\`, or point ${flag} at where it runs`,
+      options,
+    );
+    this.name = 'StackNotRunningError';
+  }
+}

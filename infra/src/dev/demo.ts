@@ -4,7 +4,7 @@
  */
 import { simpleParser } from 'mailparser';
 import { createTransport } from 'nodemailer';
-import { DeployError } from '../deploy/errors.js';
+import { DeployError, StackNotRunningError } from '../deploy/errors.js';
 
 export interface DemoTargets {
   /** Base URL of the HTTP API front door, e.g. http://127.0.0.1:3000 */
@@ -29,8 +29,17 @@ interface OutboxEntry {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** fetch, with "connection refused" turned into what to do. */
+async function get(url: string, flag: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (error) {
+    throw new StackNotRunningError(new URL(url).origin, flag, { cause: error });
+  }
+}
+
 async function outboxIds(outboxUrl: string): Promise<OutboxEntry[]> {
-  const response = await fetch(outboxUrl);
+  const response = await get(outboxUrl, '--endpoint');
   if (!response.ok)
     throw new DeployError(`GET ${outboxUrl} answered ${response.status}; is the emulator running?`);
   return (await response.json()) as OutboxEntry[];
@@ -70,8 +79,9 @@ export async function runDemo(
 ): Promise<DemoResult> {
   const before = new Set((await outboxIds(targets.outboxUrl)).map((e) => e.messageId));
 
-  const apiResponse = await fetch(
+  const apiResponse = await get(
     `${targets.apiUrl}/?text=${encodeURIComponent('Hello from the Caprice demo')}&seed=7`,
+    '--api',
   );
   const api = { status: apiResponse.status, body: (await apiResponse.json()) as unknown };
   log(`API   GET /?text=Hello from the Caprice demo → ${api.status} ${JSON.stringify(api.body)}`);
@@ -82,13 +92,21 @@ export async function runDemo(
     secure: false,
     ignoreTLS: true,
   });
-  const info = await transport.sendMail({
-    from: 'Newcomer <newcomer@example.com>',
-    to: targets.botAddress,
-    subject: 'Hello Caprice',
-    text: 'Please answer this message in random capitals.\n\nThanks!',
-  });
-  transport.close();
+  const info = await transport
+    .sendMail({
+      from: 'Newcomer <newcomer@example.com>',
+      to: targets.botAddress,
+      subject: 'Hello Caprice',
+      text: 'Please answer this message in random capitals.\n\nThanks!',
+    })
+    .catch((error: unknown) => {
+      throw /ECONNREFUSED/.test(String((error as Error).message))
+        ? new StackNotRunningError(`smtp://${targets.smtp.host}:${targets.smtp.port}`, '--smtp', {
+            cause: error,
+          })
+        : error;
+    })
+    .finally(() => transport.close());
   log(`SMTP  sent ${info.messageId} to ${targets.botAddress}`);
 
   const reply = await waitForReply(targets.outboxUrl, info.messageId, { ignore: before });
