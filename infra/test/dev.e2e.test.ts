@@ -294,6 +294,22 @@ describe('caprice dev', () => {
             'Decision',
             'Reason',
           ]);
+          // A mail the bot must not answer (an auto-reply) shows up as skipped, with the reason.
+          const auto = createTransport({ ...dev.endpoints.smtp, secure: false, ignoreTLS: true });
+          await auto.sendMail({
+            from: 'Away <away@example.com>',
+            to: 'bot@caprice.localhost',
+            subject: 'Out of office',
+            text: 'I am away.',
+            headers: { 'Auto-Submitted': 'auto-replied' },
+          });
+          auto.close();
+          const skipped = page.locator('#inbound tbody tr', { hasText: 'skip' }).first();
+          await skipped.waitFor({ timeout: 30_000 });
+          expect((await skipped.locator('td').allTextContents()).slice(2)).toEqual([
+            'skip',
+            'auto-submitted',
+          ]);
 
           await mkdir(ARTIFACTS, { recursive: true });
           await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
