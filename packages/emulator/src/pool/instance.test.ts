@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { FunctionSnapshot } from '../lambda/types.js';
-import { buildEnvironment, exitReason, findBootstrap } from './instance.js';
+import { buildEnvironment, exitReason, extensionExitReason, findBootstrap } from './instance.js';
 
 const root = mkdtempSync(join(tmpdir(), 'caprice-instance-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -40,6 +40,14 @@ describe('exitReason', () => {
     expect(exitReason(0, null)).toBe('Runtime exited without providing a reason');
     expect(exitReason(null, 'SIGKILL')).toBe('Runtime exited with error: signal: killed');
     expect(exitReason(null, 'SIGSEGV')).toBe('Runtime exited with error: signal: segmentation fault');
+  });
+});
+
+describe('extensionExitReason', () => {
+  test('Lambda reports an extension that ends init by exiting as "exit code N"', () => {
+    expect(extensionExitReason(0, null)).toBe('exit code 0');
+    expect(extensionExitReason(4, null)).toBe('exit code 4');
+    expect(extensionExitReason(null, 'SIGKILL')).toBe('signal: killed');
   });
 });
 

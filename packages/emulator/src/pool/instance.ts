@@ -594,8 +594,20 @@ export class Instance {
       const child = spawn(file, [], { cwd: taskDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       child.once('error', () => undefined);
       if (child.pid !== undefined) trackGroup(child.pid);
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
         if (child.pid !== undefined) liveGroups.delete(child.pid);
+        // A registered extension that exits before init ends can never call /event/next: Lambda fails the init
+        // at once, as Extension.InitError after an /init/error, else Extension.Crash, with the message
+        // "exit code N" (as Lambda reports it). No-op once init has ended.
+        const standing = this.state === 'init' ? this.#server.extensionState(name) : undefined;
+        if (standing !== undefined) {
+          this.#resolveInit({
+            ok: false,
+            errorType: standing === 'init-error' ? 'Extension.InitError' : 'Extension.Crash',
+            message: extensionExitReason(code, signal),
+            timedOut: false,
+          });
+        }
       });
       this.#pipeLines(child.stdout);
       this.#pipeLines(child.stderr);
@@ -631,6 +643,12 @@ export function findBootstrap(taskDir: string, optDir: string): string | null {
     }
   }
   return null;
+}
+
+/** How Lambda words an extension's exit in the init error it reports ("exit code 0"). */
+export function extensionExitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal !== null) return exitReason(null, signal).replace('Runtime exited with error: ', '');
+  return `exit code ${code ?? 0}`;
 }
 
 /** Go's `exec.ExitError` wording, as Lambda reports it. */

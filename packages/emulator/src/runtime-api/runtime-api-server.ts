@@ -40,6 +40,8 @@ interface Extension {
   readonly name: string;
   readonly events: ReadonlySet<string>;
   waiting: ServerResponse | null;
+  /** It posted /init/error during init: its exit then fails the init as Extension.InitError. */
+  initErrored: boolean;
 }
 
 /**
@@ -94,6 +96,13 @@ export class RuntimeApiServer {
 
   get extensionCount(): number {
     return this.#extensions.size;
+  }
+
+  /** How a registered extension of this name stands: `undefined` when none registered. */
+  extensionState(name: string): 'registered' | 'init-error' | undefined {
+    for (const ext of this.#extensions.values())
+      if (ext.name === name) return ext.initErrored ? 'init-error' : 'registered';
+    return undefined;
   }
 
   /** The runtime and all extensions wait on `/next` and nothing is in flight. */
@@ -359,18 +368,10 @@ export class RuntimeApiServer {
     }
     if ((rest === 'init/error' || rest === 'exit/error') && method === 'POST') {
       sendJson(res, 202, { status: 'OK' });
-      // Init lasts until the runtime and every extension wait on next: an extension may report its failure
-      // after the runtime has already called /next (it usually has: the runtime starts once they registered).
-      if (rest === 'init/error' && !this.#readySignalled && !this.#initErrorPosted) {
-        const errorType = header(req, 'lambda-extension-function-error-type') ?? 'Extension.Unknown';
-        this.#initErrorPosted = true;
-        this.#listener.onInitError(
-          errorType,
-          Buffer.from(
-            JSON.stringify({ errorMessage: `Extension ${ext.name} failed to initialize`, errorType }),
-          ),
-        );
-      }
+      // Init lasts until the runtime and every extension wait on next, so an extension may report its failure
+      // after the runtime has reached /next. As on Lambda, the init fails when the extension then exits
+      // (Extension.InitError with its exit code; the instance watches the exit). Afterwards it is only acknowledged.
+      if (rest === 'init/error' && !this.#readySignalled) ext.initErrored = true;
       return;
     }
     sendJson(res, 404, { errorMessage: 'Not found', errorType: 'NotFound' });
@@ -411,7 +412,7 @@ export class RuntimeApiServer {
       return;
     }
     const id = randomUUID();
-    this.#extensions.set(id, { id, name, events: new Set(events), waiting: null });
+    this.#extensions.set(id, { id, name, events: new Set(events), waiting: null, initErrored: false });
     this.#listener.onExtensionRegistered?.();
     const body = JSON.stringify({
       functionName: this.#info.functionName,

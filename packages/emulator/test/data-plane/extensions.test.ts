@@ -99,7 +99,7 @@ while true; do next; echo delivered > "$OUT/delivered"; respond '"ok"'; done
     expect(JSON.parse(read(out, 'ext-events').trim())).toMatchObject({ eventType: 'INVOKE', requestId: id });
   });
 
-  test('an extension /init/error fails the init with its error type; /exit/error is accepted; Telemetry and Logs answer the RIE stubs', async () => {
+  test('an extension /init/error, then its exit, fails the init as Extension.InitError; /exit/error is accepted; Telemetry and Logs answer the RIE stubs', async () => {
     const out = outDir();
     h.define('ext-init-error', {
       environment: { OUT: out },
@@ -117,11 +117,18 @@ exit 1
       bootstrap: `${SH_PRELUDE}\nwhile true; do next; respond '"ran"'; done\n`,
     });
     const res = await h.invoke('ext-init-error');
+    const id = res.headers.get('x-amzn-requestid');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
-    const body = (await res.json()) as { errorType: string; errorMessage: string };
-    expect(body.errorType).toBe('Extension.ConfigInvalid');
-    expect(body.errorMessage).toContain('Extension broken failed to initialize');
+    // What Lambda answers once the extension exits after /init/error (its exit code in the message).
+    expect(await res.json()).toEqual({
+      errorType: 'Extension.InitError',
+      errorMessage: `RequestId: ${id} Error: exit code 1`,
+    });
+    expect(h.dataPlane.readLogs('ext-init-error')).toContain(
+      'Status: error\tError Type: Extension.InitError',
+    );
+    expect(h.dataPlane.readLogs('ext-init-error')).not.toContain('Status: timeout');
     expect(read(out, 'init-error')).toBe('202');
     expect(read(out, 'exit-error')).toBe('202');
     expect(read(out, 'telemetry')).toBe(
@@ -130,6 +137,31 @@ exit 1
     expect(read(out, 'logs')).toBe(
       '{"errorMessage":"Logs API is not supported","errorType":"Logs.NotSupported"} 202',
     );
+  });
+
+  test('a registered extension that exits during init fails it at once with Extension.Crash (no init timeout)', async () => {
+    const out = outDir();
+    h.define('ext-crash', {
+      timeout: 30,
+      environment: { OUT: out },
+      layers: [
+        {
+          'extensions/crasher*': `#!/bin/sh\n${EXT}\nregister crasher '{"events":["INVOKE"]}'\necho started >> "$OUT/starts"\nexit 4\n`,
+        },
+      ],
+      bootstrap: `${SH_PRELUDE}\nwhile true; do next; respond '"ran"'; done\n`,
+    });
+    const res = await h.invoke('ext-crash');
+    const id = res.headers.get('x-amzn-requestid');
+    expect(res.headers.get('x-amz-function-error')).toBe('Unhandled');
+    expect(await res.json()).toEqual({
+      errorType: 'Extension.Crash',
+      errorMessage: `RequestId: ${id} Error: exit code 4`,
+    });
+    // Init, then its retry inside the invoke: both ended by the crash, neither by a timeout.
+    expect(read(out, 'starts').trim().split('\n')).toHaveLength(2);
+    expect(h.dataPlane.readLogs('ext-crash')).toContain('Status: error\tError Type: Extension.Crash');
+    expect(h.dataPlane.readLogs('ext-crash')).not.toContain('Status: timeout');
   });
 
   test('46: shutdown sends SHUTDOWN to subscribed extensions and SIGTERM to the runtime, then SIGKILL', async () => {
