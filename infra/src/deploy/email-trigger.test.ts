@@ -114,4 +114,10 @@ describe('receipt rule', () => {
     expect(sameRule(desiredRule(withLambda, arn), desiredRule(withLambda, arn))).toBe(true);
     expect(sameRule(desiredRule(withLambda, 'arn:other'), desiredRule(withLambda, arn))).toBe(false);
   });
+
+  it('scans for spam and viruses, and sees a rule with scanning turned off as a change', () => {
+    const wanted = desiredRule(trigger, arn);
+    expect(wanted).toMatchObject({ Enabled: true, ScanEnabled: true, Recipients: ['bot@caprice.localhost'] });
+    expect(sameRule({ ...wanted, ScanEnabled: false }, wanted)).toBe(false);
+  });
 });

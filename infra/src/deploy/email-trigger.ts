@@ -176,6 +176,8 @@ export function sameRule(a: ReceiptRule | undefined, b: ReceiptRule): boolean {
   const pick = (r: ReceiptRule) =>
     JSON.stringify({
       enabled: r.Enabled ?? false,
+      // The bot trusts only mail SES scanned (it skips mail without SES's spam and virus verdicts).
+      scan: r.ScanEnabled ?? false,
       recipients: [...(r.Recipients ?? [])].sort(),
       actions: (r.Actions ?? []).map((x) =>
         x.LambdaAction
