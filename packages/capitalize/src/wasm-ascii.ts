@@ -62,7 +62,7 @@ export class WasmAsciiKernel {
   /**
    * Capitalizes `text` if it is all ASCII, continuing the stream given by `bitState` (leftover bits in `[0]`, their
    * count in `[1]`) and `rng`, both updated as the JS kernel would. Returns `undefined`, having consumed nothing,
-   * when the text is not ASCII.
+   * when the text is not ASCII (or the module's memory cannot grow to hold it).
    */
   capitalize(text: string, bitState: Int32Array, rng: Sfc32): string | undefined {
     const n = text.length;
@@ -70,7 +70,14 @@ export class WasmAsciiKernel {
     const memory = this.kernel.memory;
     // 64 bytes of slack: with them, the UTF-8 write returns n exactly when the text is ASCII (see capitalizer.ts).
     const needed = end + 64 - memory.buffer.byteLength;
-    if (needed > 0) memory.grow(Math.ceil(needed / PAGE));
+    if (needed > 0) {
+      try {
+        memory.grow(Math.ceil(needed / PAGE));
+      } catch {
+        // Past WebAssembly's 4 GiB or out of memory: the UTF-16 kernel (same output) may still manage.
+        return undefined;
+      }
+    }
     const buffer = memory.buffer;
     const bytes = NodeBufferClass!.from(buffer);
     if (bytes.write(text, TEXT, 'utf8') !== n) return undefined;
