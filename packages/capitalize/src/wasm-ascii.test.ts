@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { assembleAsciiKernel } from '../scripts/assemble-ascii-kernel.js';
 import { seed } from '../test/arbitraries.js';
 import { referenceCapitalize } from '../test/reference.js';
@@ -111,5 +111,22 @@ describe('the WebAssembly ASCII kernel', () => {
     const auto = new CapitalizerImpl({ seed: 42 }).capitalizeSegment(text);
     expect(auto).toBe(new CapitalizerImpl({ seed: 42 }, false, 'js').capitalizeSegment(text));
     expect(auto).toBe(referenceCapitalize(text, '42'));
+  });
+});
+
+describe('without WebAssembly', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.resetModules();
+  });
+
+  it('falls back to the JS kernel with the same seeded output', async () => {
+    vi.stubGlobal('WebAssembly', undefined);
+    vi.resetModules();
+    const fresh = await import('./wasm-ascii.js');
+    expect(fresh.wasmAsciiKernel()).toBeUndefined();
+    const { randomCapitalize } = await import('./capitalize.js');
+    const text = 'The quick brown fox jumps over the lazy dog. '.repeat(100);
+    expect(randomCapitalize(text, { seed: 42 })).toBe(referenceCapitalize(text, '42'));
   });
 });
