@@ -129,8 +129,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const region = options.region ?? 'us-east-1';
   const limits: LambdaLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const tmp = path.join(stateDir, 'tmp');
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
 
   const code = new CodeStore(path.join(stateDir, 'code'), tmp, { maxUnzippedBytes: limits.unzippedBytes });
   let baseUrl = '';
@@ -221,6 +219,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const { port } = server.address() as AddressInfo;
   baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Only once the port is ours: a second emulator started by mistake on the same state folder (and port) must
+  // not wipe the running one's extraction scratch before it fails to listen.
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
 
   const closers: (() => Promise<void>)[] = [];
   const shutdown = async () => {

@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -16,6 +18,8 @@ import {
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ListenError, StateFileError } from '../../src/errors.js';
+import { startEmulator } from '../../src/server.js';
 import { BOOTSTRAP_ZIP, makeZip, ROLE, startTestEmulator } from './helpers.js';
 
 const WAIT = { minDelay: 0.1, maxDelay: 0.2, maxWaitTime: 10 };
@@ -109,6 +113,59 @@ describe('emulator state on disk', () => {
       expect(got.Configuration?.State).toBe('Active');
     } finally {
       await second.close();
+    }
+  });
+  it('refuses a corrupt state file with StateFileError naming it, before taking the port', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'caprice-corrupt-'));
+    const bad = path.join(dir, 'lambda', 'functions', 'broken.json');
+    await mkdir(path.dirname(bad), { recursive: true });
+    await writeFile(bad, '{"name": "broken", truncated');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    try {
+      const err = await startEmulator({ port, stateDir: dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StateFileError);
+      expect((err as StateFileError).code).toBe('EMULATOR_STATE_CORRUPT');
+      expect((err as Error).message).toBe(
+        `Cannot read emulator state file ${bad}; fix or delete it (or the whole state folder)`,
+      );
+      // Nothing was left listening: once the file is gone, the same port starts.
+      await rm(bad);
+      const again = await startEmulator({ port, stateDir: dir });
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a taken port as ListenError with what to do, touching nothing of the running emulator', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'caprice-port-'));
+    const first = await startEmulator({ port: 0, stateDir: dir });
+    const marker = path.join(dir, 'tmp', 'in-progress');
+    writeFileSync(marker, 'x');
+    try {
+      const err = await startEmulator({ port: first.port, stateDir: dir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ListenError);
+      expect((err as ListenError).code).toBe('EMULATOR_LISTEN_FAILED');
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^Cannot listen on 127\\.0\\.0\\.1:${first.port} \\(listen EADDRINUSE.*\\); pick another --port or stop what is using it$`,
+        ),
+      );
+      expect((await fetch(`${first.url}/_caprice/health`)).status).toBe(200);
+      // The failed start left the running emulator's scratch folder alone.
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      await first.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
