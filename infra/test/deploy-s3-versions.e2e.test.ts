@@ -177,6 +177,9 @@ describe('deploy through S3 and with versions', () => {
       alias: { kind: 'update', from: '1' },
     });
     expect(mutating()).toEqual(['PutObject', 'UpdateFunctionCode', 'PublishVersion', 'UpdateAlias']);
+    // Each waited for: the code update (GetFunction), the new version (GetFunctionConfiguration on it).
+    expect(calls[calls.indexOf('UpdateFunctionCode') + 1]).toBe('GetFunction');
+    expect(calls[calls.indexOf('PublishVersion') + 1]).toBe('GetFunctionConfiguration');
     const alias = await lambda.send(new GetAliasCommand({ FunctionName: 'caprice-http-api', Name: 'live' }));
     expect(alias.FunctionVersion).toBe('2');
 

@@ -36,6 +36,17 @@ async function zipArtifact(
   return { path: file, bytes, size: bytes.length, codeSha256: result.codeSha256 };
 }
 
+/**
+ * Whether every function mutation was followed by the SDK waiter's GetFunction before anything else was sent
+ * (waitUntilFunctionActiveV2 / waitUntilFunctionUpdatedV2 poll GetFunction).
+ */
+function waitedAfterEachMutation(calls: readonly string[]): boolean {
+  const mutations = /^(CreateFunction|UpdateFunctionCode|UpdateFunctionConfiguration)$/;
+  const at = calls.flatMap((c, i) => (mutations.test(c) ? [i] : []));
+  if (at.length === 0) throw new Error('no function mutation recorded');
+  return at.every((i) => calls[i + 1] === 'GetFunction');
+}
+
 describe('deploy to the emulator', () => {
   const stack = defineStack({});
   let stateDir: string;
@@ -115,6 +126,7 @@ describe('deploy to the emulator', () => {
       'CreateFunction',
       'CreateFunction',
     ]);
+    expect(waitedAfterEachMutation(calls)).toBe(true);
     for (const spec of stack.functions) {
       const { Configuration: c } = await lambda.send(new GetFunctionCommand({ FunctionName: spec.name }));
       expect(c).toMatchObject({
@@ -226,6 +238,7 @@ describe('deploy to the emulator', () => {
         ['caprice-email-bot', []],
       ]);
       expect(mutating()).toEqual(['UpdateFunctionCode']);
+      expect(waitedAfterEachMutation(calls)).toBe(true);
       // Put the built code back, so later steps compare against what is on disk.
       await deployAll(artifacts);
     } finally {
@@ -253,6 +266,7 @@ describe('deploy to the emulator', () => {
         'UpdateFunctionConfiguration',
         'UpdateFunctionConfiguration',
       ]);
+      expect(waitedAfterEachMutation(calls)).toBe(true);
       // And back: the real layer's version 1 carries the same hash, so it is reused, not published again.
       calls.length = 0;
       const back = await deployAll(artifacts);
