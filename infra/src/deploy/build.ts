@@ -21,7 +21,16 @@ export async function buildZips(root: string, log: (line: string) => void): Prom
     });
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.on('error', reject);
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new DeployError(
+              `turbo is not installed at ${turbo}; run \`pnpm install\` in ${root} (or deploy prebuilt zips with --no-build)`,
+              { cause: error },
+            )
+          : error,
+      ),
+    );
     child.on('close', resolve);
   });
   if (code !== 0) {
