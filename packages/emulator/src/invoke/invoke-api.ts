@@ -16,8 +16,6 @@ export const MAX_ASYNC_REQUEST_BYTES = 1024 * 1024;
 /** `X-Amz-Client-Context` limit (base64 text). */
 export const MAX_CLIENT_CONTEXT_BYTES = 3583;
 
-const INVOCATION_TYPES = new Set(['RequestResponse', 'Event', 'DryRun']);
-
 /** Options of a programmatic synchronous invoke. */
 export interface InvokeOptions {
   readonly qualifier?: string;
@@ -197,20 +195,21 @@ export class InvokeApi {
   async #handle(req: IncomingMessage, res: ServerResponse, route: InvokeRoute): Promise<void> {
     const invocationType = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
     const logType = header(req, 'x-amz-log-type') ?? 'None';
-    if (!INVOCATION_TYPES.has(invocationType) || (route.streaming && invocationType === 'Event')) {
+    // Enum violations are model validation on AWS's front end: ValidationException in the model's words.
+    const allowedTypes = route.streaming
+      ? ['RequestResponse', 'DryRun']
+      : ['Event', 'RequestResponse', 'DryRun'];
+    const violations: string[] = [];
+    if (!allowedTypes.includes(invocationType))
+      violations.push(enumViolation(invocationType, 'invocationType', allowedTypes));
+    if (logType !== 'None' && logType !== 'Tail')
+      violations.push(enumViolation(logType, 'logType', ['None', 'Tail']));
+    if (violations.length > 0) {
       await drain(req);
       throw new AwsServiceError(
         400,
-        'InvalidParameterValueException',
-        `Invalid InvocationType: ${invocationType}. Use RequestResponse, Event or DryRun${route.streaming ? ' (Event is not supported for response streaming)' : ''}.`,
-      );
-    }
-    if (logType !== 'None' && logType !== 'Tail') {
-      await drain(req);
-      throw new AwsServiceError(
-        400,
-        'InvalidParameterValueException',
-        `Invalid LogType: ${logType}. Use None or Tail.`,
+        'ValidationException',
+        `${violations.length} validation error${violations.length === 1 ? '' : 's'} detected: ${violations.join('; ')}`,
       );
     }
     const limit = invocationType === 'Event' ? MAX_ASYNC_REQUEST_BYTES : MAX_SYNC_REQUEST_BYTES;
@@ -480,4 +479,9 @@ class ChunkQueue implements AsyncIterable<Uint8Array> {
       });
     }
   }
+}
+
+/** One model constraint violation, worded like AWS's API front end. */
+function enumViolation(value: string, field: string, allowed: readonly string[]): string {
+  return `Value '${value}' at '${field}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`;
 }

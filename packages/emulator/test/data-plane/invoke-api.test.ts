@@ -259,6 +259,38 @@ done
     expect(h.dataPlane.readLogs('off')).toContain('No on-failure destination; event dropped');
   });
 
+  test('an invocation or log type outside the model enum → 400 ValidationException in AWS words, nothing runs', async () => {
+    const out = outDir();
+    h.define('enums', { environment: { OUT: out }, bootstrap: recordingBootstrap });
+    const badType = await h.invoke('enums', '{}', { 'x-amz-invocation-type': 'Async' });
+    expect(badType.status).toBe(400);
+    expect(badType.headers.get('x-amzn-errortype')).toBe('ValidationException');
+    expect(((await badType.json()) as { message: string }).message).toBe(
+      "1 validation error detected: Value 'Async' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+    );
+    const both = await h.invoke('enums', '{}', { 'x-amz-invocation-type': 'Later', 'x-amz-log-type': 'All' });
+    expect(((await both.json()) as { message: string }).message).toBe(
+      "2 validation errors detected: Value 'Later' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]; Value 'All' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]",
+    );
+    const streamingEvent = await fetch(`${h.url}/2021-11-15/functions/enums/response-streaming-invocations`, {
+      method: 'POST',
+      headers: { 'x-amz-invocation-type': 'Event' },
+      body: '{}',
+    });
+    expect(streamingEvent.status).toBe(400);
+    expect(((await streamingEvent.json()) as { message: string }).message).toBe(
+      "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]",
+    );
+    // Through the SDK, which sends what it is given.
+    const sdk = await lambda
+      .send(new InvokeCommand({ FunctionName: 'enums', LogType: 'Everything' as 'Tail' }))
+      .catch((e: unknown) => e as Error);
+    expect((sdk as Error).name).toBe('ValidationException');
+    await h.dataPlane.drainAsync();
+    expect(lines(join(out, 'events'))).toEqual([]);
+    expect(h.dataPlane.instances('enums')).toHaveLength(0);
+  });
+
   test('a payload that is not JSON → 400 InvalidRequestContentException; an empty payload arrives as {}', async () => {
     const out = outDir();
     h.define('json', { environment: { OUT: out }, bootstrap: recordingBootstrap });
