@@ -4,7 +4,7 @@
  * `^zip` before this package's tests) and, for the page test, Debian's chromium.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import {
   ROOT,
   startDevProcess,
 } from './helpers/dev-process.js';
+import { descendants } from './security/proc.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'infra', 'test', 'artifacts');
@@ -322,10 +323,23 @@ describe('caprice dev', () => {
   });
 
   it('stops cleanly on Ctrl-C: exit 0, no instance process left, every port free', async () => {
+    // Everything dev started: function instances, esbuild's watch services.
+    const started = descendants(dev.child.pid ?? 0);
+    expect(started.length).toBeGreaterThan(0);
     const code = await dev.stop();
     expect(code, dev.output()).toBe(0);
     expect(dev.output()).toContain('Stopping…');
     expect(processesMentioning(stateDir)).toEqual([]);
+    // None still running. A child that ended after dev did (esbuild's service closes on its stdin's EOF) is
+    // re-parented to PID 1; where PID 1 does not reap (this container), it lingers as a zombie: ended, no port.
+    const running = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    expect(started.filter(running)).toEqual([]);
     for (const port of ports) expect(await portInUse(port), `port ${port}`).toBe(false);
   }, 30_000);
 });
