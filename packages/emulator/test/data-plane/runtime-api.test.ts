@@ -266,7 +266,7 @@ exit 1
     );
     // Init ran, failed, and was retried once inside the invoke, as Lambda does.
     expect(read(out, 'inits').trim().split('\n')).toHaveLength(2);
-    expect(h.dataPlane.instances('c35b')).toHaveLength(0);
+    await waitFor(() => h.dataPlane.instances('c35b').length === 0);
   });
 
   test('36: an init over the init limit is abandoned and retried within the first invoke', async () => {
