@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { defineStack } from '../stack.js';
 import { InvalidOptionError, UnknownCommandError } from './cli-errors.js';
 import { CLI_OPTIONS, type CommandName, USAGE } from './cli-options.js';
 import { deployCommand } from './commands/deploy.js';
@@ -10,7 +11,6 @@ import { emulatorCommand } from './commands/emulator.js';
 import { invokeCommand } from './commands/invoke.js';
 import { logsCommand } from './commands/logs.js';
 import { runDemo } from './dev/demo.js';
-import { defineStack } from './stack.js';
 
 export interface CliIo {
   readonly stdout: (line: string) => void;

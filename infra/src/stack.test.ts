@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { defineStack } from '../stack.js';
 import { StackConfigError } from './deploy/errors.js';
-import { defineStack } from './stack.js';
 
 describe('defineStack', () => {
   it('describes the layer, both functions and both triggers with embedded defaults', () => {

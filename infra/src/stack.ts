@@ -1,6 +1,6 @@
 /**
- * @module stack — the one description of what Caprice deploys. `caprice deploy` (to AWS or the emulator) and the
- * local stack (`caprice dev`) both read it; environment variables override values for CI and other accounts.
+ * @module stack — the shape of a stack and its validation. The stack itself (the values) is `infra/stack.ts`;
+ * `caprice deploy` (to AWS or the emulator) and the local stack (`caprice dev`) both read it.
  */
 import { StackConfigError } from './deploy/errors.js';
 
@@ -68,7 +68,8 @@ export interface Stack {
   readonly stagingBucket: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** Environment variables a stack reads its overrides from. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const LAYER_NAME = /^[A-Za-z0-9_-]{1,140}$/;
@@ -76,7 +77,8 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ALIAS = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
 const ROLE = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
-function intFrom(env: Env, key: string, fallback: number): number {
+/** A whole number from `env[key]`, or `fallback` when unset; anything else is a StackConfigError naming the key. */
+export function intFrom(env: Env, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -86,88 +88,6 @@ function intFrom(env: Env, key: string, fallback: number): number {
     );
   }
   return value;
-}
-
-/**
- * The default stack, with overrides from the environment (`CAPRICE_REGION`, `CAPRICE_ACCOUNT`, `CAPRICE_ROLE_ARN`,
- * `CAPRICE_BOT_DOMAIN`, `CAPRICE_EMAIL_BUCKET`, `CAPRICE_NODE_VERSION`, `CAPRICE_ARCH`, `CAPRICE_STAGING_BUCKET`,
- * `CAPRICE_PUBLISH=1` (publish versions), `CAPRICE_ALIAS` (alias moved to each new version, implies publishing),
- * `CAPRICE_HTTP_API=0` (no API Gateway HTTP API), `CAPRICE_FUNCTION_URL=1` (a function URL), `CAPRICE_CORS_ORIGINS`
- * (comma-separated; none by default),
- * `CAPRICE_<FUNCTION>_MEMORY` / `_TIMEOUT` with the function name upper-cased and `-` as `_`).
- */
-export function defineStack(env: Env = process.env): Stack {
-  const region = env.CAPRICE_REGION ?? env.AWS_REGION ?? 'us-east-1';
-  const account = env.CAPRICE_ACCOUNT ?? '000000000000';
-  const role = env.CAPRICE_ROLE_ARN ?? `arn:aws:iam::${account}:role/caprice-lambda`;
-  const architecture = (env.CAPRICE_ARCH ?? Architecture.X86_64) as Architecture;
-  const domain = env.CAPRICE_BOT_DOMAIN ?? 'caprice.localhost';
-  const bucket = env.CAPRICE_EMAIL_BUCKET ?? 'caprice-inbound-mail';
-  const keyPrefix = 'inbound/';
-  const fn = (
-    name: string,
-    app: string,
-    memory: number,
-    timeout: number,
-    environment: Record<string, string>,
-  ) => {
-    const key = name.toUpperCase().replace(/-/g, '_');
-    return {
-      name,
-      app,
-      handler: 'index.handler',
-      memorySize: intFrom(env, `CAPRICE_${key}_MEMORY`, memory),
-      timeout: intFrom(env, `CAPRICE_${key}_TIMEOUT`, timeout),
-      architecture,
-      environment,
-      role,
-      ...(env.CAPRICE_PUBLISH === '1' || env.CAPRICE_ALIAS ? { publish: true } : {}),
-      ...(env.CAPRICE_ALIAS ? { alias: env.CAPRICE_ALIAS } : {}),
-    } satisfies FunctionSpec;
-  };
-  const stack: Stack = {
-    region,
-    account,
-    layer: {
-      name: 'caprice-node',
-      nodeVersion: env.CAPRICE_NODE_VERSION ?? '24',
-      architectures: [architecture],
-    },
-    functions: [
-      fn('caprice-http-api', 'http-api', 256, 10, {}),
-      fn('caprice-email-bot', 'email-bot', 512, 30, {
-        EMAIL_BOT_ADDRESS: `bot@${domain}`,
-        EMAIL_BOT_NAME: 'Caprice Bot',
-        EMAIL_BOT_BUCKET: bucket,
-        EMAIL_BOT_KEY_PREFIX: keyPrefix,
-        // The bot's per-correspondent reply limit (its default when unset), e.g. "50/1h" while trying the demo.
-        ...(env.CAPRICE_EMAIL_REPLY_LIMITS ? { EMAIL_BOT_REPLY_LIMITS: env.CAPRICE_EMAIL_REPLY_LIMITS } : {}),
-      }),
-    ],
-    triggers: {
-      http: {
-        function: 'caprice-http-api',
-        httpApi: env.CAPRICE_HTTP_API !== '0',
-        functionUrl: env.CAPRICE_FUNCTION_URL === '1',
-        corsOrigins: (env.CAPRICE_CORS_ORIGINS ?? '')
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean),
-      },
-      email: {
-        function: 'caprice-email-bot',
-        domain,
-        recipients: [`bot@${domain}`],
-        bucket,
-        keyPrefix,
-        ruleSetName: 'caprice',
-        ruleName: 'caprice-inbound',
-      },
-    },
-    stagingBucket: env.CAPRICE_STAGING_BUCKET ?? `caprice-deploy-${account}-${region}`,
-  };
-  validateStack(stack);
-  return stack;
 }
 
 /** Throws StackConfigError naming the first invalid value and how to fix it. */

@@ -13,7 +13,8 @@ import { type Emulator, emailExtension, startEmulator } from '@caprice/emulator'
 import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployEmailTrigger } from '../src/deploy/email-trigger.js';
-import { defineStack, type Stack } from '../src/stack.js';
+import type { Stack } from '../src/stack.js';
+import { defineStack } from '../stack.js';
 import { createBucketIn } from './helpers/buckets.js';
 import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 

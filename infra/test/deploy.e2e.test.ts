@@ -18,7 +18,7 @@ import { type Artifact, type Artifacts, loadArtifacts } from '../src/deploy/arti
 import { deployStack } from '../src/deploy/deploy.js';
 import { deployEmailTrigger } from '../src/deploy/email-trigger.js';
 import { waitForReply } from '../src/dev/demo.js';
-import { defineStack } from '../src/stack.js';
+import { defineStack } from '../stack.js';
 import { ROOT } from './helpers/dev-process.js';
 import { READ_ONLY, recordCalls } from './helpers/record-calls.js';
 

@@ -25,7 +25,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts } from '../src/deploy/artifacts.js';
 import { deployStack } from '../src/deploy/deploy.js';
-import { defineStack, type Stack } from '../src/stack.js';
+import type { Stack } from '../src/stack.js';
+import { defineStack } from '../stack.js';
 import { ROOT } from './helpers/dev-process.js';
 import {
   changeRequest,

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../src/cli.js';
 import { loadArtifacts } from '../src/deploy/artifacts.js';
 import { deployStack } from '../src/deploy/deploy.js';
-import { defineStack } from '../src/stack.js';
+import { defineStack } from '../stack.js';
 import { ROOT } from './helpers/dev-process.js';
 
 function io(stop: Promise<void> = Promise.resolve()): CliIo & { out: string[]; err: string[] } {

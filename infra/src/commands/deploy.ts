@@ -5,6 +5,7 @@
  */
 
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { defineStack } from '../../stack.js';
 import { loadArtifacts } from '../deploy/artifacts.js';
 import { buildZips } from '../deploy/build.js';
 import { type DeployResult, deployStack } from '../deploy/deploy.js';
@@ -12,7 +13,7 @@ import { deployEmailTrigger, type TriggerStep } from '../deploy/email-trigger.js
 import { StackConfigError } from '../deploy/errors.js';
 import { deployHttpTrigger, type HttpStep } from '../deploy/http-trigger.js';
 import { createProgress, type Progress, silentProgress } from '../deploy/progress.js';
-import { defineStack, type Stack } from '../stack.js';
+import type { Stack } from '../stack.js';
 import { createClients, explainAwsError } from './aws-clients.js';
 
 export interface DeployCommandOptions {

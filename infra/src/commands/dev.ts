@@ -16,6 +16,7 @@ import {
   type ListeningFrontDoor,
   startEmulator,
 } from '@caprice/emulator';
+import { defineStack } from '../../stack.js';
 import { PortInUseError } from '../cli-errors.js';
 import { startDashboard } from '../dashboard/server.js';
 import { createStateReader } from '../dashboard/state.js';
@@ -27,7 +28,7 @@ import { DeployError } from '../deploy/errors.js';
 import { deployHttpTrigger } from '../deploy/http-trigger.js';
 import { runDemo } from '../dev/demo.js';
 import { type AppWatcher, watchApps } from '../dev/watch.js';
-import { defineStack, type Stack } from '../stack.js';
+import type { Stack } from '../stack.js';
 
 export interface DevOptions {
   /** The workspace root (where apps/ and packages/ are). */

@@ -1,9 +1,9 @@
 /** `caprice invoke <function> [--payload JSON|@file] [--event kind]`: one synchronous invoke, with its log tail. */
 import { readFile } from 'node:fs/promises';
 import { InvokeCommand, LogType } from '@aws-sdk/client-lambda';
+import { defineStack } from '../../stack.js';
 import { InvalidOptionError } from '../cli-errors.js';
 import { SAMPLE_EVENT_KINDS, type SampleEventKind, sampleEvent } from '../events/sample-events.js';
-import { defineStack } from '../stack.js';
 import { createClients, explainAwsError } from './aws-clients.js';
 
 export interface InvokeCommandOptions {

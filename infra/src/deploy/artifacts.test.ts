@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineStack } from '../stack.js';
+import { defineStack } from '../../stack.js';
 import { appZipPath, layerZipPath, loadArtifacts } from './artifacts.js';
 import { ArtifactNotFoundError } from './errors.js';
 

@@ -1,7 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { defineStack } from '../stack.js';
+import { defineStack } from '../../stack.js';
 import type { Artifact } from './artifacts.js';
 import { deployStack } from './deploy.js';
 import { layerDescription } from './plan.js';

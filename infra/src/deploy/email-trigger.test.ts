@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineStack } from '../stack.js';
+import { defineStack } from '../../stack.js';
 import {
   desiredRule,
   mergeBucketPolicy,

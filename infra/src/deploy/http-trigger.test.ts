@@ -1,7 +1,8 @@
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { defineStack, type HttpTrigger } from '../stack.js';
+import { defineStack } from '../../stack.js';
+import type { HttpTrigger } from '../stack.js';
 import {
   corsFor,
   deployHttpTrigger,

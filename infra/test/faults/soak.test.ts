@@ -27,7 +27,7 @@ import { writeReproducibleZip } from '@caprice/lambda-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifacts } from '../../src/deploy/artifacts.js';
 import { deployStack } from '../../src/deploy/deploy.js';
-import { defineStack } from '../../src/stack.js';
+import { defineStack } from '../../stack.js';
 import { ROOT } from '../helpers/dev-process.js';
 import { descendants, fdCount } from '../security/proc.js';
 
