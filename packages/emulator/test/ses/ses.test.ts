@@ -245,11 +245,24 @@ describe('SES sending', () => {
 });
 
 describe('SES operations that are not emulated', () => {
-  it('answer InvalidAction with the action named', async () => {
+  it('answer InvalidAction with the action named (v1) or a JSON 404 (v2 paths), sending nothing', async () => {
     const err = await errorOf(ses.send(new ListConfigurationSetsCommand({})));
     expect(err.name).toBe('InvalidAction');
     expect(err.$metadata.httpStatusCode).toBe(400);
     expect(err.message).toBe('The action ListConfigurationSets is not valid for this web service.');
+    // SES v2 shares the signing name; its REST paths get a JSON 404 that says what to use instead.
+    const v2 = await fetch(`${server.endpoint}/v2/email/outbound-emails`, {
+      method: 'POST',
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIDCAPRICETEST/20261125/us-east-1/ses/aws4_request, SignedHeaders=host, Signature=00',
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    expect(v2.status).toBe(404);
+    expect(((await v2.json()) as { message: string }).message).toContain('use the SES v1 API');
+    expect(await outboxIndex()).toEqual([]);
   });
 });
 
