@@ -1,7 +1,7 @@
 /**
- * `caprice dev` with a stack that asks for a function URL (CAPRICE_FUNCTION_URL=1): the local stack creates it
- * through the same calls `caprice deploy` makes on AWS, prints it, shows it on the dashboard, and frees its port
- * on close.
+ * `caprice dev` with a stack that asks for a function URL (CAPRICE_FUNCTION_URL=1) and a CORS origin: the local
+ * stack creates the URL through the same calls `caprice deploy` makes on AWS, prints it, shows it on the dashboard,
+ * answers preflights with the CORS settings the deploy sends to AWS, and frees its port on close.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ describe('caprice dev with a function URL in the stack', () => {
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'caprice-dev-url-'));
     dev = await startTestDev(stateDir, {
-      env: { CAPRICE_FUNCTION_URL: '1' },
+      env: { CAPRICE_FUNCTION_URL: '1', CAPRICE_CORS_ORIGINS: 'https://app.example' },
       log: (line) => lines.push(line),
     });
   }, 120_000);
@@ -47,6 +47,26 @@ describe('caprice dev with a function URL in the stack', () => {
     };
     expect(state.endpoints['Function URL']).toBe(url);
   });
+
+  it.each(['api', 'functionUrl'] as const)(
+    'answers a preflight on the %s with the CORS settings the deploy sends to AWS',
+    async (which) => {
+      const base = dev?.endpoints[which];
+      expect(base).toBeTruthy();
+      const preflight = (origin: string) =>
+        fetch(new URL('/', base), {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST' },
+          signal: AbortSignal.timeout(20_000),
+        });
+      const allowed = await preflight('https://app.example');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(allowed.headers.get('access-control-allow-methods')?.toUpperCase()).toContain('POST');
+      expect(allowed.headers.get('access-control-max-age')).toBe('300');
+      const other = await preflight('https://elsewhere.example');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    },
+  );
 
   it('frees the URL’s port on close', async () => {
     const port = Number(new URL(dev?.endpoints.functionUrl ?? 'http://x:1').port);

@@ -13,6 +13,7 @@ import {
   type DataPlane,
   type Emulator,
   emailExtension,
+  httpApiFromAws,
   type ListeningFrontDoor,
   startEmulator,
 } from '@caprice/emulator';
@@ -25,7 +26,7 @@ import { buildZips } from '../deploy/build.js';
 import { deployStack } from '../deploy/deploy.js';
 import { deployEmailTrigger } from '../deploy/email-trigger.js';
 import { DeployError } from '../deploy/errors.js';
-import { deployHttpTrigger } from '../deploy/http-trigger.js';
+import { apiName, corsFor, deployHttpTrigger } from '../deploy/http-trigger.js';
 import { runDemo } from '../dev/demo.js';
 import { type AppWatcher, watchApps } from '../dev/watch.js';
 import type { Stack } from '../stack.js';
@@ -189,11 +190,17 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     let api: ListeningFrontDoor | undefined;
     const http = stack.triggers.http;
     if (http) {
+      // The same quick-create body `caprice deploy` sends to API Gateway, so CORS and routing match AWS.
+      const cors = corsFor(http);
       const door = createHttpApiFrontDoor({
-        functionName: http.function,
+        ...httpApiFromAws({
+          Name: apiName(http),
+          ProtocolType: 'HTTP',
+          Target: http.function,
+          ...(cors ? { CorsConfiguration: cors } : {}),
+        }),
         region: stack.region,
         accountId: stack.account,
-        ...(http.corsOrigins.length ? { cors: { allowOrigins: [...http.corsOrigins] } } : {}),
         invoke: async (name, payload) => {
           const out = await dataPlane.invoke(name, payload);
           if (out.statusCode !== 200) throw new DeployError(`Invoke of ${name} returned ${out.statusCode}`);
