@@ -205,7 +205,7 @@ describe('inbound SMTP → SES receipt rules', () => {
     expect(JSON.stringify(sesEvent)).not.toContain('wörld'); // no body in the Lambda event
   });
 
-  it('refuses unknown recipients with 550 and stores nothing', async () => {
+  it('refuses unknown recipients with 550 and stores nothing; a mixed envelope is delivered to the known one', async () => {
     await addRule({
       Name: 'bot',
       Enabled: true,
@@ -224,6 +224,14 @@ describe('inbound SMTP → SES receipt rules', () => {
     expect(err?.responseCode).toBe(550);
     expect(await keys()).toEqual([]);
     expect(lambda.calls).toEqual([]);
+    // With one known and one unknown recipient, only the unknown RCPT gets 550: the mail is delivered once.
+    const mixed = await transport.sendMail({
+      envelope: { from: 'alice@example.org', to: ['stranger@example.com', 'bot@example.com'] },
+      raw: await compose(),
+    });
+    expect(mixed.accepted).toEqual(['bot@example.com']);
+    expect(mixed.rejected).toEqual(['stranger@example.com']);
+    expect(await keys()).toHaveLength(1);
   });
 
   it('refuses oversize mail with 552 and stores nothing', async () => {
