@@ -278,6 +278,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (ext.defaultService !== undefined) defaultService = ext.defaultService;
     }
     ready = true;
+    // Async events kept by a previous run: resumed once everything (S3 destinations included) is serving.
+    await plane.resumeAsync?.();
     let closing: Promise<void> | undefined;
     return {
       ...parts,

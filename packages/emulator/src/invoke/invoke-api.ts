@@ -165,16 +165,21 @@ export class InvokeApi {
   }
 
   /**
-   * Queues an Event invoke; resolves with its request ID. `hops` > 0 marks an invocation record sent on by a
-   * Lambda destination (the chain is bounded).
+   * Queues an Event invoke; resolves with its request ID once the event is kept in the state folder. `hops` > 0
+   * marks an invocation record sent on by a Lambda destination (the chain is bounded).
    */
-  invokeAsync(nameOrArn: string, payload: Uint8Array, qualifier?: string, hops = 0): { requestId: string } {
+  async invokeAsync(
+    nameOrArn: string,
+    payload: Uint8Array,
+    qualifier?: string,
+    hops = 0,
+  ): Promise<{ requestId: string }> {
     if (payload.byteLength > MAX_ASYNC_REQUEST_BYTES) {
       throw new AwsServiceError(413, 'RequestTooLargeException', tooLargeMessage(MAX_ASYNC_REQUEST_BYTES));
     }
     const snapshot = this.#resolve(nameOrArn, qualifier);
     const request = this.#request(snapshot, payload, {});
-    this.#async.enqueue(snapshot, request, hops);
+    await this.#enqueue(snapshot, request, hops);
     return { requestId: request.requestId };
   }
 
@@ -236,7 +241,8 @@ export class InvokeApi {
     };
     const request = this.#request(snapshot, payload, options);
     if (invocationType === 'Event') {
-      this.#async.enqueue(snapshot, request);
+      // 202 only once the event is on disk: an accepted event survives a restart, as on AWS.
+      await this.#enqueue(snapshot, request, 0);
       res.writeHead(202, { 'x-amzn-requestid': request.requestId, 'content-length': 0 });
       res.end();
       return;
@@ -309,6 +315,19 @@ export class InvokeApi {
       );
     }
     return snapshot;
+  }
+
+  /** Keeps the event (a failed write is a 500: nothing was accepted). */
+  async #enqueue(snapshot: FunctionSnapshot, request: PoolRequest, hops: number): Promise<void> {
+    try {
+      await this.#async.enqueue(snapshot, request, hops);
+    } catch (err) {
+      throw new AwsServiceError(
+        500,
+        'ServiceException',
+        `The event could not be kept in the emulator's state folder (${err instanceof Error ? err.message : String(err)}); it was not accepted. Check that the state folder exists and is writable, then retry.`,
+      );
+    }
   }
 
   #request(snapshot: FunctionSnapshot, payload: Uint8Array, options: InvokeOptions): PoolRequest {

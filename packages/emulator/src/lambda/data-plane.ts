@@ -1,6 +1,8 @@
 import { type ListenerTimeouts, listenerTimeouts, RUNTIME_API_TIMEOUTS } from '../http/listener-timeouts.js';
+import { AsyncEventStore } from '../invoke/async-event-store.js';
 import {
   AsyncInvoker,
+  type AsyncResumeReport,
   DEFAULT_ASYNC_RETRY_DELAYS_MS,
   type DestinationTargets,
 } from '../invoke/async-invoker.js';
@@ -61,6 +63,13 @@ export interface DataPlaneTuning {
   /** Clock of the async queue, for MaximumEventAgeInSeconds (tests move it). Default `Date.now`. */
   readonly asyncClock?: () => number;
   /**
+   * Accept Event invokes (kept in `<stateDir>/async/`) but run none until the data plane closes: durability tests
+   * close and restart the emulator with events still queued. Default false.
+   */
+  readonly asyncPaused?: boolean;
+  /** Where problems with kept async events are reported at resume (a corrupt file…). Default `console.error`. */
+  readonly asyncWarn?: (message: string) => void;
+  /**
    * Writes an invocation record to an S3 destination bucket. Default: PutObject over HTTP to
    * `platformEnvironment.AWS_ENDPOINT_URL` (which `startEmulator` points at itself, S3 included when the email
    * extension is on); without such an endpoint, S3 deliveries fail and are logged.
@@ -97,8 +106,14 @@ export interface DataPlane extends LambdaDataPlaneHttp {
   readLogs(functionName: string): string;
   /** The log file of a function (`<stateDir>/logs/<name>.log`). */
   logFile(functionName: string): string;
-  /** Resolves when every queued async invoke has finished, retries included. */
+  /** Resolves when every queued async invoke has finished, retries included (never while `asyncPaused`). */
   drainAsync(): Promise<void>;
+  /**
+   * Picks up the async events a previous run kept in `<stateDir>/async/` (pending, waiting for a retry, or ended
+   * with their record not sent yet). `startEmulator` calls it once the emulator is ready; call it once. Optional so
+   * that test fakes may omit it.
+   */
+  resumeAsync?(): Promise<AsyncResumeReport>;
   /** Live instances of a function: id, state, version, process group. */
   instances(functionName: string): readonly { id: string; state: string; version: string; pgid: number }[];
 }
@@ -126,10 +141,13 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     logs,
     retryDelaysMs: options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS,
     ...(options.asyncClock ? { now: options.asyncClock } : {}),
+    ...(options.asyncPaused ? { paused: true } : {}),
+    ...(options.asyncWarn ? { warn: options.asyncWarn } : {}),
+    store: new AsyncEventStore(options.stateDir),
+    resolve: (arn, qualifier) => options.resolver.resolve(arn, qualifier),
     destinations: {
       // Bound late: the Invoke API is made after the queue it feeds.
-      invokeAsync: (arn, payload, hops): { requestId: string } =>
-        api.invokeAsync(arn, payload, undefined, hops),
+      invokeAsync: (arn, payload, hops) => api.invokeAsync(arn, payload, undefined, hops),
       putObject:
         options.putS3Object ??
         (endpoint
@@ -143,7 +161,8 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     invoke: (nameOrArn, payload, invokeOptions) => api.invoke(nameOrArn, payload, invokeOptions),
     invokeStreaming: (nameOrArn, payload, invokeOptions) =>
       api.invokeStreaming(nameOrArn, payload, invokeOptions),
-    invokeAsync: async (nameOrArn, payload, qualifier) => api.invokeAsync(nameOrArn, payload, qualifier),
+    invokeAsync: (nameOrArn, payload, qualifier) => api.invokeAsync(nameOrArn, payload, qualifier),
+    resumeAsync: () => asyncInvoker.resume(),
     retire: (functionName) => pool.retire(functionName),
     readLogs: (functionName) => logs.readLogs(functionName),
     logFile: (functionName) => logs.pathFor(functionName),
@@ -155,6 +174,8 @@ export function createDataPlane(options: DataPlaneOptions & DataPlaneTuning): Da
     close: async () => {
       asyncInvoker.close();
       await pool.close();
+      // Every event cut short by the pool closing has its file up to date before the logs close.
+      await asyncInvoker.drain();
       monitor.close();
       logs.close();
     },
