@@ -77,7 +77,7 @@ export const packagesBench: Bench = {
       cap.push(c);
       mime.push(m);
       log(
-        `run ${r + 1}/${runs}: capitalize ${c.map((x) => `${x.input.split(' ')[0]} ${x.ratioCpu}×`).join(', ')}; mime ${m.map((x) => `${x.body} ${x.ratio}×`).join(', ')}`,
+        `run ${r + 1}/${runs}: capitalize ${c.map((x) => `${x.input.split(/[ ,]/)[0]}${x.input.includes('JS kernel') ? ' (JS kernel only)' : ''} ${x.ratioCpu}×`).join(', ')}; mime ${m.map((x) => `${x.body} ${x.ratio}×`).join(', ')}`,
       );
     }
     const capInputs = cap[0]!.map((x) => x.input);
@@ -87,8 +87,10 @@ export const packagesBench: Bench = {
     const mimeOf = (body: string, k: keyof MimeRow) =>
       mime.map((run) => Number(run.find((x) => x.body === body)?.[k]));
     const goalFor = (input: string) => (input === 'ASCII' ? 2 : 0.9);
+    // The package bench also prints rows that are not the shipped path (e.g. the JS kernel alone): shown, no goal.
+    const goalInputs = capInputs.filter((input) => input === 'ASCII' || input.startsWith('mixed'));
     const goals: Goal[] = [
-      ...capInputs.map((input) => {
+      ...goalInputs.map((input) => {
         const r = median(capOf(input, 'ratioCpu'));
         const g = goalFor(input);
         return {
@@ -140,7 +142,7 @@ export const packagesBench: Bench = {
           unit: '× anchor (capitalize: throughput, higher is better; mime: time, lower is better)',
           marks: [{ value: 1, label: 'anchor' }],
           bars: [
-            ...capInputs.map((input) => {
+            ...goalInputs.map((input) => {
               const r = median(capOf(input, 'ratioCpu'));
               return {
                 label: `capitalize ${input.split(' ')[0]} (MB/s)`,
@@ -168,7 +170,7 @@ export const packagesBench: Bench = {
           const ours = median(capOf(ascii, 'ours'));
           const upper = median(capOf(ascii, 'upper'));
           return [
-            `ASCII: randomCapitalize ${fmt(ours)} MB/s vs toUpperCase ${fmt(upper)} MB/s on a one-byte string, the form handlers receive (Buffer#toString, TextDecoder and JSON.parse of ASCII all give one). perf.md §6's 169 MiB/s for toUpperCase matches a two-byte string (V8's ICU path, 200–340 MB/s here), so its "≈ 3× toUpperCase" and the 2× goal derived from it do not hold: 2× needs the whole call in ≤ ~3 ms per 10 MB, less than the floor of copy-in + copy-out + one OR per 32-bit word (~3.8–4.1 ms, measured by the package bench). See packages/capitalize/README.md, "Why ASCII ≥ 2× is out of reach".`,
+            `ASCII: randomCapitalize ${fmt(ours)} MB/s vs toUpperCase ${fmt(upper)} MB/s on a one-byte string, the form handlers receive (Buffer#toString, TextDecoder and JSON.parse of ASCII all give one). perf.md §6's 169 MiB/s for toUpperCase matches a two-byte string (V8's ICU path, 200–340 MB/s here), so its "≈ 3× toUpperCase" and the 2× goal derived from it do not hold: 2× needs the whole call in ≤ ~3 ms per 10 MB, and even the WebAssembly SIMD kernel's copy-in + kernel + seeded bits + copy-out measures ~3.7 ms (package bench anatomy). The ratio moves with whether the 10 MB result lands in fresh pages (page faults, as toUpperCase pays on every call) or in memory glibc reuses (1.53–1.66× in the package README's runs). See packages/capitalize/README.md, "Why ASCII ≥ 2× is out of reach".`,
           ];
         })(),
         ...mimeBodies
