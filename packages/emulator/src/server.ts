@@ -71,7 +71,7 @@ export interface EmulatorOptions {
   readonly host?: string;
   /** Port to listen on; 0 picks a free one (read it from `url`). Default 9000. */
   readonly port?: number;
-  /** State folder (functions, layers, code, logs). Default `.caprice` in the working directory. */
+  /** State folder (functions, layers, code, logs, queued async events). Default `.caprice` in the working directory. */
   readonly stateDir?: string;
   /** Account id in ARNs. Default 000000000000. */
   readonly accountId?: string;

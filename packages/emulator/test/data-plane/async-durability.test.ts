@@ -343,6 +343,27 @@ describe('async invokes survive an emulator restart', () => {
     );
   });
 
+  it('an event that cannot be kept is not accepted: 500 ServiceException saying why, nothing runs', async () => {
+    const running = await start({ asyncPaused: true });
+    const out = await define('unkept', RECORDING);
+    // The async folder replaced by a file: no event file can be written under it.
+    rmSync(asyncDir(), { recursive: true, force: true });
+    writeFileSync(asyncDir(), 'not a folder');
+    const err = await client()
+      .send(
+        new InvokeCommand({ FunctionName: 'unkept', InvocationType: 'Event', Payload: Buffer.from('{}') }),
+      )
+      .catch((e: unknown) => e as { name: string; message: string; $metadata: { httpStatusCode?: number } });
+    expect(err).toMatchObject({ name: 'ServiceException', $metadata: { httpStatusCode: 500 } });
+    expect((err as Error).message).toContain("The event could not be kept in the emulator's state folder");
+    expect((err as Error).message).toContain(
+      'it was not accepted. Check that the state folder exists and is writable',
+    );
+    await running.close();
+    expect(lines(path.join(out, 'attempts'))).toEqual([]);
+    rmSync(asyncDir(), { force: true });
+  });
+
   it('an S3 notification accepted before a restart still reaches the function after it', async () => {
     await start({ asyncPaused: true });
     const out = await define('on-upload', RECORDING);
