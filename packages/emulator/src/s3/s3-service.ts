@@ -9,6 +9,7 @@ import type { LambdaDataPlane } from '../lambda/types.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
 import { type ChecksumAlgorithm, createChecksum, isChecksumAlgorithm } from './checksum.js';
 import { httpDate, isAwsChunked, parseTarget, readSmallBody } from './http-util.js';
+import { decodeMetadataValue, encodeMetadataValue } from './metadata-encoding.js';
 import {
   destinationError,
   encodeEventKey,
@@ -767,7 +768,8 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
         const override = query.get(`response-${h}`);
         if (override !== null) headers[h] = override;
       }
-      for (const [name, value] of Object.entries(meta.metadata)) headers[`x-amz-meta-${name}`] = value;
+      for (const [name, value] of Object.entries(meta.metadata))
+        headers[`x-amz-meta-${name}`] = encodeMetadataValue(value);
       let start = 0;
       let end = meta.size - 1;
       let status = 200;
@@ -918,7 +920,7 @@ function userMetadata(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith('x-amz-meta-') && typeof value === 'string')
-      out[name.slice('x-amz-meta-'.length)] = value;
+      out[name.slice('x-amz-meta-'.length)] = decodeMetadataValue(value);
   }
   return out;
 }

@@ -259,6 +259,45 @@ describe('S3 objects', () => {
     expect(await getBytes('data', 'empty')).toEqual(Buffer.alloc(0));
   });
 
+  it('answers non-ASCII user metadata RFC 2047-encoded and decodes encoded words it is sent, as S3 does', async () => {
+    const decode = (v: string | undefined) =>
+      Buffer.from(/^=\?UTF-8\?B\?(.*)\?=$/.exec(v ?? '')?.[1] ?? '', 'base64').toString('utf8');
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'data',
+        Key: 'meta',
+        Body: 'x',
+        Metadata: {
+          plain: 'AMAZONS3',
+          // UsingMetadata's own example: the SDK sends the UTF-8 bytes, S3 reads each byte as one (Latin-1)
+          // character and answers the UTF-8 of those characters, RFC 2047-encoded.
+          nonascii: '\u00c4M\u00c4Z\u00d5\u00d1 S3',
+          // Encoded words are decoded before storing and encoded again on the way out: the way to round-trip.
+          name: `=?UTF-8?B?${Buffer.from('\u65e5\u672c', 'utf8').toString('base64')}?=`,
+          ascii: '=?UTF-8?Q?plain?=',
+        },
+      }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'meta' }));
+    expect(head.Metadata).toEqual({
+      plain: 'AMAZONS3',
+      nonascii: '=?UTF-8?B?w4PChE3Dg8KEWsODwpXDg8KRIFMz?=',
+      name: '=?UTF-8?B?5pel5pys?=',
+      ascii: 'plain',
+    });
+    expect(decode(head.Metadata?.nonascii)).toBe(
+      Buffer.from('\u00c4M\u00c4Z\u00d5\u00d1 S3', 'utf8').toString('latin1'),
+    );
+    expect(decode(head.Metadata?.name)).toBe('\u65e5\u672c');
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'meta' }));
+    await got.Body!.transformToByteArray();
+    expect(got.Metadata).toEqual(head.Metadata);
+    // A copy keeps the stored (decoded) values and answers them the same way.
+    await s3.send(new CopyObjectCommand({ Bucket: 'data', Key: 'meta-copy', CopySource: 'data/meta' }));
+    const copy = await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'meta-copy' }));
+    expect(copy.Metadata).toEqual(head.Metadata);
+  });
+
   it('verifies and returns every flexible checksum algorithm the SDK can send', async () => {
     const bytes = randomBytes(70_000);
     for (const ChecksumAlgorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
