@@ -21,6 +21,7 @@ describe('loadConfig', () => {
         { count: 5, windowMs: 3_600_000, label: '5/1h' },
         { count: 20, windowMs: 86_400_000, label: '20/1d' },
       ],
+      requireAlignment: 'relaxed',
       configurationSet: undefined,
       region: 'eu-west-1',
       s3Endpoint: undefined,
@@ -59,6 +60,10 @@ describe('loadConfig', () => {
       s3Endpoint: 'http://127.0.0.1:4566',
     });
     expect(loadConfig({ ...minimal, EMAIL_BOT_REPLY_LIMITS: 'off' }).replyLimits).toEqual([]);
+    expect(loadConfig({ ...minimal, EMAIL_BOT_REQUIRE_ALIGNMENT: 'off' }).requireAlignment).toBe('off');
+    expect(loadConfig({ ...minimal, EMAIL_BOT_REQUIRE_ALIGNMENT: ' Relaxed ' }).requireAlignment).toBe(
+      'relaxed',
+    );
   });
 
   it('falls back to the SDK endpoint variables (the emulator sets AWS_ENDPOINT_URL)', () => {
@@ -109,6 +114,8 @@ describe('loadConfig', () => {
     ['a malformed reply limit', { EMAIL_BOT_REPLY_LIMITS: '5 per hour' }, 'EMAIL_BOT_REPLY_LIMITS'],
     ['a zero reply limit', { EMAIL_BOT_REPLY_LIMITS: '0/1h' }, 'EMAIL_BOT_REPLY_LIMITS'],
     ['two reply limits over one window', { EMAIL_BOT_REPLY_LIMITS: '5/1h,3/60m' }, 'EMAIL_BOT_REPLY_LIMITS'],
+    ['an unknown alignment mode', { EMAIL_BOT_REQUIRE_ALIGNMENT: 'strict' }, 'EMAIL_BOT_REQUIRE_ALIGNMENT'],
+    ['a boolean alignment mode', { EMAIL_BOT_REQUIRE_ALIGNMENT: 'false' }, 'EMAIL_BOT_REQUIRE_ALIGNMENT'],
     ['a two-line bot name', { EMAIL_BOT_NAME: 'Bot\nBcc: x@y.z' }, 'EMAIL_BOT_NAME'],
     // What the reply builder would refuse on every reply is refused at init instead.
     [

@@ -28,6 +28,11 @@ export interface BotConfig {
   trustedAuthservIds: readonly string[];
   /** Per-correspondent reply limits (empty: no limit). See `src/reply-limit.ts`. */
   replyLimits: readonly ReplyLimitRule[];
+  /**
+   * `relaxed` (default): reply only when the From domain is aligned (relaxed, DMARC-style) with the SPF or DKIM
+   * domain SES authenticated, or DMARC passed; `off`: any SPF or DKIM pass will do (forged From answered).
+   */
+  requireAlignment: 'relaxed' | 'off';
   /** Optional SES configuration set for the replies. */
   configurationSet: string | undefined;
   region: string;
@@ -97,6 +102,15 @@ export function loadConfig(env: Env): BotConfig {
     throw new ConfigError(ENV.REPLY_LIMITS, (cause as Error).message, { cause });
   }
 
+  const alignment = (optional(env, ENV.REQUIRE_ALIGNMENT) ?? 'relaxed').toLowerCase();
+  if (alignment !== 'relaxed' && alignment !== 'off') {
+    throw new ConfigError(
+      ENV.REQUIRE_ALIGNMENT,
+      `is "${alignment}"; expected relaxed (reply only when From is aligned with SPF or DKIM, the default) or off`,
+    );
+  }
+  const requireAlignment: 'relaxed' | 'off' = alignment;
+
   const region = required(env, ENV.REGION);
   if (!REGION_RE.test(region)) {
     throw new ConfigError(ENV.REGION, `is "${region}", not an AWS region name like eu-west-1`);
@@ -114,6 +128,7 @@ export function loadConfig(env: Env): BotConfig {
     capitalizeProbability,
     trustedAuthservIds,
     replyLimits,
+    requireAlignment,
     configurationSet: optional(env, ENV.CONFIGURATION_SET),
     region,
     // The SDK's own endpoint variables count too (the local emulator sets AWS_ENDPOINT_URL for functions).

@@ -18,6 +18,9 @@ describe('extractFacts', () => {
       spf: 'PASS',
       dkim: 'PASS',
       dmarc: 'PASS',
+      spfDomain: 'example.org',
+      dkimDomains: ['example.org'],
+      dmarcFromDomain: 'example.org',
       returnPath: 'alice@example.org',
       autoSubmitted: [],
       autoReplyHeaders: [],
@@ -62,6 +65,31 @@ describe('extractFacts', () => {
     );
     expect(facts).toMatchObject({ spam: 'FAIL', virus: 'PASS', returnPath: '' });
     expect(facts.spf).toBeUndefined();
+  });
+
+  it('takes the SPF domain from the event envelope sender, DKIM and DMARC domains from the stored trusted block', async () => {
+    const parsed = await parseMail(
+      inboundMessage({
+        from: 'Victim <victim@bank.example>',
+        returnPath: '<mallory@attacker.example>',
+        authDomain: 'attacker.example',
+      }),
+    );
+    const facts = extractFacts(
+      parsed,
+      {
+        verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS' },
+        envelopeSender: 'prvs=1234=Bounce@Mail.Example.NET',
+      },
+      trusted,
+    );
+    expect(facts).toMatchObject({
+      spf: 'PASS',
+      spfDomain: 'mail.example.net',
+      dkimDomains: ['attacker.example'],
+      dmarcFromDomain: 'attacker.example',
+    });
+    expect(extractFacts(parsed, { verdicts: {}, envelopeSender: '' }, trusted).spfDomain).toBeUndefined();
   });
 
   it('flattens groups and drops addresses that are not addresses', async () => {

@@ -3,7 +3,7 @@ import { domainToASCII } from 'node:url';
 import type { AddressObject, EmailAddress, ParsedMail } from 'mailparser';
 import type { InboundRecord } from './event.js';
 import type { MessageFacts } from './policy.js';
-import { firstToken, headerValue, readHeaderVerdicts } from './verdicts.js';
+import { firstToken, headerValue, readAuthenticatedDomains, readHeaderVerdicts } from './verdicts.js';
 
 const ADDRESS_RE = /^[^\s@<>()",;:\\]+@[^\s@<>()",;:\\]+\.[^\s@<>()",;:\\]+$/;
 
@@ -20,6 +20,11 @@ export function extractFacts(
   trustedAuthservIds: readonly string[],
 ): MessageFacts {
   const verdicts = record.verdicts ?? readHeaderVerdicts(parsed.headerLines, trustedAuthservIds);
+  // The SES event carries verdicts but no domains: its SPF result is for mail.source; DKIM's d= and DMARC's
+  // header.from come from the trusted Authentication-Results SES wrote into the stored message in both modes.
+  const authenticated = readAuthenticatedDomains(parsed.headerLines, trustedAuthservIds);
+  const spfDomain =
+    record.envelopeSender !== undefined ? envelopeDomain(record.envelopeSender) : authenticated.spfDomain;
   const lines = parsed.headerLines.map(({ key, line }) => ({
     name: key.toLowerCase(),
     value: headerValue(line),
@@ -44,6 +49,9 @@ export function extractFacts(
   const contentType = parsed.headers.get('content-type');
   return {
     ...verdicts,
+    spfDomain,
+    dkimDomains: authenticated.dkimDomains,
+    dmarcFromDomain: authenticated.dmarcFromDomain,
     returnPath:
       record.envelopeSender !== undefined
         ? envelope(record.envelopeSender)
@@ -96,6 +104,12 @@ function returnPath(values: readonly string[]): string | undefined {
   const first = values[0];
   if (first === undefined) return undefined;
   return envelope(first);
+}
+
+function envelopeDomain(value: string): string | undefined {
+  const address = envelope(value);
+  const domain = address.slice(address.lastIndexOf('@') + 1).replace(/\.$/, '');
+  return domain === '' ? undefined : domain;
 }
 
 function envelope(value: string): string {

@@ -13,6 +13,9 @@ const good: MessageFacts = {
   spf: 'PASS',
   dkim: 'PASS',
   dmarc: 'PASS',
+  spfDomain: 'example.org',
+  dkimDomains: ['example.org'],
+  dmarcFromDomain: 'example.org',
   returnPath: 'alice@example.org',
   autoSubmitted: [],
   autoReplyHeaders: [],
@@ -152,7 +155,8 @@ describe('decideReply', () => {
   });
 
   it('replies to an internationalised domain in the punycode form the reply builder sends to', () => {
-    expect(decideReply({ ...good, from: ['alice@bücher.example'] }, config)).toEqual({
+    const idn = { spfDomain: 'bücher.example', dmarcFromDomain: 'xn--bcher-kva.example' };
+    expect(decideReply({ ...good, ...idn, from: ['alice@bücher.example'] }, config)).toEqual({
       reply: true,
       to: 'alice@xn--bcher-kva.example',
     });
@@ -181,5 +185,120 @@ describe('isRobotAddress', () => {
     ['owner@example.org', false],
   ])('%s → %s', (address, expected) => {
     expect(isRobotAddress(address.toLowerCase())).toBe(expected);
+  });
+});
+
+describe('decideReply: From aligned with an authenticated domain (relaxed, DMARC-style)', () => {
+  // The verdicts pass but nothing aligns unless a case says so: SPF passed for the sender's own envelope domain,
+  // DKIM for its own signing domain, the From domain publishes no DMARC (GRAY).
+  const forged: MessageFacts = {
+    ...good,
+    dmarc: 'GRAY',
+    dmarcFromDomain: undefined,
+    spfDomain: 'attacker.example',
+    dkimDomains: ['attacker.example'],
+    returnPath: 'mallory@attacker.example',
+  };
+
+  it.each<[string, Partial<MessageFacts>]>([
+    ['SPF passes for the From domain', { spfDomain: 'example.org', dkim: 'FAIL', dkimDomains: [] }],
+    [
+      'SPF passes for a subdomain of it (bounce domain)',
+      { spfDomain: 'bounces.mail.example.org', dkimDomains: [] },
+    ],
+    [
+      'SPF passes for the parent of a From subdomain',
+      { from: ['alice@eu.example.org'], spfDomain: 'example.org' },
+    ],
+    [
+      'DKIM passes for the From domain, SPF for another',
+      { dkimDomains: ['attacker.example', 'example.org'] },
+    ],
+    [
+      'DKIM passes for a sibling subdomain',
+      { from: ['alice@eu.example.org'], dkimDomains: ['mail.example.org'] },
+    ],
+    ['DMARC passed (no domain named)', { dmarc: 'PASS', spfDomain: undefined, dkimDomains: [] }],
+    ['DMARC passed for the From domain', { dmarc: 'PASS', dmarcFromDomain: 'example.org', dkimDomains: [] }],
+    ['case and a trailing dot differ', { spfDomain: 'Mail.EXAMPLE.org.' }],
+    ['under a two-label public suffix', { from: ['a@mail.shop.co.uk'], spfDomain: 'shop.co.uk' }],
+    [
+      'a github.io site signs its own mail',
+      { from: ['a@alice.github.io'], dkimDomains: ['alice.github.io'] },
+    ],
+    [
+      'IDN: ASCII From, Unicode DKIM domain',
+      { from: ['a@xn--bcher-kva.example'], dkimDomains: ['bücher.example'] },
+    ],
+    [
+      'IDN: ASCII From, punycode SPF subdomain',
+      { from: ['a@xn--bcher-kva.example'], spfDomain: 'mail.xn--bcher-kva.example' },
+    ],
+    [
+      'IDN public suffix (公司.hk): same organization',
+      { from: ['a@shop.xn--55qx5d.hk'], spfDomain: 'mail.shop.公司.hk' },
+    ],
+  ])('replies when %s', (_name, change) => {
+    expect(decideReply({ ...forged, ...change }, config)).toMatchObject({ reply: true });
+  });
+
+  it.each<[string, Partial<MessageFacts>]>([
+    ['SPF and DKIM pass for the attacker, From is the victim', {}],
+    ['look-alike domain', { spfDomain: 'evilexample.org', dkimDomains: ['evilexample.org'] }],
+    ['From domain as a subdomain of the attacker', { spfDomain: 'example.org.attacker.example' }],
+    [
+      'co.uk trap: another organization under the same public suffix',
+      { from: ['a@victim.co.uk'], spfDomain: 'attacker.co.uk' },
+    ],
+    ['co.uk trap: the public suffix itself', { from: ['a@victim.co.uk'], spfDomain: 'co.uk' }],
+    [
+      'github.io trap: another site on the same host',
+      { from: ['a@victim.github.io'], dkimDomains: ['mallory.github.io'] },
+    ],
+    ['IDN public suffix trap', { from: ['a@shop.xn--55qx5d.hk'], spfDomain: 'other.公司.hk' }],
+    ['aligned SPF domain, but SPF did not pass', { spfDomain: 'example.org', spf: 'SOFTFAIL' }],
+    ['aligned DKIM domain, but DKIM did not pass', { dkimDomains: ['example.org'], dkim: 'FAIL' }],
+    ['DMARC passed for another From domain', { dmarc: 'PASS', dmarcFromDomain: 'attacker.example' }],
+    [
+      'no Authentication-Results (Received-SPF pass only, no domains)',
+      { dmarc: undefined, dkim: undefined, spfDomain: undefined, dkimDomains: undefined },
+    ],
+  ])('skips unaligned-from when %s', (_name, change) => {
+    expect(decideReply({ ...forged, ...change }, config)).toMatchObject({
+      reply: false,
+      reason: 'unaligned-from',
+    });
+  });
+
+  it('names the From domain and the authenticated domains in the detail', () => {
+    expect(decideReply({ ...forged, from: ['victim@mail.bank.example'] }, config)).toEqual({
+      reply: false,
+      reason: SkipReason.UNALIGNED_FROM,
+      detail:
+        'From domain mail.bank.example (organization bank.example) is not aligned with an authenticated domain: ' +
+        'SPF attacker.example; DKIM attacker.example; DMARC GRAY',
+    });
+    expect(
+      decideReply({ ...forged, spfDomain: undefined, dkim: 'FAIL', dkimDomains: [] }, config),
+    ).toMatchObject({
+      detail: expect.stringContaining('SPF pass, domain unknown; DKIM no pass; DMARC GRAY'),
+    });
+  });
+
+  it('checks alignment after every other skip reason (they stay the more specific reason)', () => {
+    expect(decideReply({ ...forged, listHeaders: ['list-id'] }, config)).toMatchObject({
+      reason: 'list-headers',
+    });
+    expect(decideReply({ ...forged, recipients: ['x@elsewhere.example'] }, config)).toMatchObject({
+      reason: 'not-addressed-to-bot',
+    });
+  });
+
+  it('answers unaligned mail with requireAlignment off (the old behaviour)', () => {
+    expect(decideReply(forged, { ...config, requireAlignment: 'off' })).toEqual({
+      reply: true,
+      to: 'alice@example.org',
+    });
+    expect(decideReply(forged, { ...config, requireAlignment: 'relaxed' })).toMatchObject({ reply: false });
   });
 });

@@ -4,6 +4,7 @@
  * (see README "Reply policy").
  */
 import { canonicalAddress } from '@caprice/mime';
+import { checkAlignment } from './alignment.js';
 
 /** Every reason the bot does not answer, in the order they are checked. */
 export const SkipReason = {
@@ -21,6 +22,7 @@ export const SkipReason = {
   OWN_ADDRESS: 'own-address',
   NOT_ADDRESSED_TO_BOT: 'not-addressed-to-bot',
   NO_REPLY_ADDRESS: 'no-reply-address',
+  UNALIGNED_FROM: 'unaligned-from',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -32,6 +34,15 @@ export interface MessageFacts {
   spf?: string | undefined;
   dkim?: string | undefined;
   dmarc?: string | undefined;
+  /**
+   * Domain of the envelope sender SPF checked (SES's `smtp.mailfrom`/`envelope-from`, `Return-Path`, or the event's
+   * `mail.source`); `undefined` when unknown.
+   */
+  spfDomain?: string | undefined;
+  /** `d=` domains of the DKIM signatures that passed (trusted `Authentication-Results`). */
+  dkimDomains?: readonly string[] | undefined;
+  /** The From domain SES evaluated DMARC for (`header.from=`), when it said. */
+  dmarcFromDomain?: string | undefined;
   /** Envelope sender: `undefined` when unknown, `''` for the null path `<>`. */
   returnPath?: string | undefined;
   /** Every `Auto-Submitted` value, lower-cased, parameters removed. */
@@ -55,6 +66,11 @@ export interface PolicyConfig {
   botAddress: string;
   allowedAddresses: readonly string[];
   allowedDomains: readonly string[];
+  /**
+   * `relaxed` (the default when absent): reply only when the From domain is aligned with an authenticated domain
+   * (see `src/alignment.ts`); `off`: any SPF or DKIM pass will do.
+   */
+  requireAlignment?: 'relaxed' | 'off' | undefined;
 }
 
 /**
@@ -157,6 +173,13 @@ export function decideReply(facts: MessageFacts, config: PolicyConfig): Decision
     canonical = canonicalAddress(field, to).toLowerCase();
   } catch (error) {
     return skip('no-reply-address', error instanceof Error ? error.message : `${field} ${to} is unusable`);
+  }
+  // Backscatter / joe-job: SPF can pass for the attacker's own envelope domain while From names a victim whose
+  // domain publishes no DMARC. Checked last, so that every other skip reason stays the more specific one.
+  const fromAddress = facts.from[0];
+  if (config.requireAlignment !== 'off' && fromAddress !== undefined) {
+    const alignment = checkAlignment({ ...facts, fromDomain: domainOf(fromAddress) });
+    if (!alignment.aligned) return skip('unaligned-from', alignment.detail);
   }
   return replyToIgnored === undefined
     ? { reply: true, to: canonical }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inboundMessage } from '../test/helpers/message.js';
 import { parseMail } from './parse.js';
-import { parseAuthenticationResults, readHeaderVerdicts } from './verdicts.js';
+import { parseAuthenticationResults, readAuthenticatedDomains, readHeaderVerdicts } from './verdicts.js';
 
 const trusted = ['amazonses.com'];
 
@@ -110,10 +110,118 @@ describe('parseAuthenticationResults', () => {
         'amazonses.com; spf=pass (spfCheck: domain of x; designates) smtp.mailfrom=a@x; dkim=fail header.i=@x; dkim=pass header.i=@y; dmarc=none header.from=x',
         trusted,
       ),
-    ).toEqual({ spf: 'PASS', dkim: 'PASS', dmarc: 'NONE' });
+    ).toEqual({
+      spf: 'PASS',
+      dkim: 'PASS',
+      dmarc: 'NONE',
+      spfDomain: 'x',
+      dkimDomains: ['y'],
+      dmarcFromDomain: 'x',
+    });
+  });
+
+  it('reads the identifiers the way SES writes them (envelope-from as its own part after the SPF result)', () => {
+    // Shape of a real SES header (amazonses.com authserv-id, SPF properties split by `;`).
+    const value = [
+      'amazonses.com;',
+      ' spf=pass (spfCheck: domain of _spf.mail.example.net designates 203.0.113.7 as permitted sender) client-ip=203.0.113.7; envelope-from=Bounce+X@Mail.Example.NET; helo=out.example.net;',
+      ' dkim=pass header.i=@example.net;',
+      ' dkim=pass header.d=esp.example header.s=s1;',
+      ' dkim=fail header.d=broken.example;',
+      ' dkim=none header.i=unknown;',
+      ' dmarc=pass header.from=example.net;',
+    ].join('\r\n');
+    expect(parseAuthenticationResults(value, trusted)).toEqual({
+      spf: 'PASS',
+      dkim: 'PASS',
+      dmarc: 'PASS',
+      spfDomain: 'mail.example.net',
+      dkimDomains: ['example.net', 'esp.example'],
+      dmarcFromDomain: 'example.net',
+    });
+  });
+
+  it('takes smtp.mailfrom (RFC 8601) with or without a local part, and the last SPF result with its own domain', () => {
+    expect(
+      parseAuthenticationResults('amazonses.com; spf=pass smtp.mailfrom=example.org', trusted)?.spfDomain,
+    ).toBe('example.org');
+    expect(
+      parseAuthenticationResults(
+        'amazonses.com; spf=pass smtp.mailfrom=a@one.example; spf=fail smtp.mailfrom=b@two.example',
+        trusted,
+      ),
+    ).toMatchObject({ spf: 'FAIL', spfDomain: 'two.example' });
   });
 
   it('is undefined for an untrusted server', () => {
     expect(parseAuthenticationResults('mx.example.org; spf=pass', trusted)).toBeUndefined();
+  });
+});
+
+describe('readAuthenticatedDomains', () => {
+  it('reads the SPF, DKIM and DMARC domains from the trusted block', async () => {
+    const parsed = await parseMail(
+      inboundMessage({
+        from: 'A <a@bank.example>',
+        returnPath: '<m@mail.attacker.example>',
+        authDomain: 'x.example',
+      }),
+    );
+    expect(readAuthenticatedDomains(parsed.headerLines, trusted)).toEqual({
+      spfDomain: 'mail.attacker.example',
+      dkimDomains: ['x.example'],
+      dmarcFromDomain: 'x.example',
+    });
+  });
+
+  it('ignores an Authentication-Results the sender wrote below SES block (and one from an untrusted server)', async () => {
+    const raw = Buffer.concat([
+      Buffer.from(
+        [
+          'Return-Path: <mallory@attacker.example>',
+          'Received: from mx.attacker.example by inbound-smtp.eu-west-1.amazonaws.com with SMTP id 1;',
+          ' Wed, 25 Nov 2026 09:00:00 +0000',
+          'X-SES-Spam-Verdict: PASS',
+          'X-SES-Virus-Verdict: PASS',
+          'Authentication-Results: mx.attacker.example; spf=pass smtp.mailfrom=bank.example; dkim=pass header.d=bank.example',
+          'X-SES-RECEIPT: AAAA',
+          'Authentication-Results: amazonses.com; spf=pass smtp.mailfrom=bank.example; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example',
+          'From: victim@bank.example',
+          'To: bot@example.com',
+          '',
+          'hi',
+        ].join('\r\n'),
+      ),
+    ]);
+    const parsed = await parseMail(raw);
+    // No trusted Authentication-Results: only SES's Return-Path is left for SPF, nothing for DKIM or DMARC.
+    expect(readAuthenticatedDomains(parsed.headerLines, trusted)).toEqual({
+      spfDomain: 'attacker.example',
+      dkimDomains: [],
+      dmarcFromDomain: undefined,
+    });
+    expect(readHeaderVerdicts(parsed.headerLines, trusted)).toEqual({ spam: 'PASS', virus: 'PASS' });
+  });
+
+  it('reads a UTF-8 domain back as UTF-8 (mailparser gives raw header lines one byte per char)', async () => {
+    const parsed = await parseMail(inboundMessage({ from: 'A <a@bücher.example>' }));
+    expect(readAuthenticatedDomains(parsed.headerLines, trusted).dkimDomains).toEqual(['bücher.example']);
+  });
+
+  it("falls back to Received-SPF's envelope-from when Authentication-Results names no envelope", async () => {
+    const raw = Buffer.from(
+      [
+        'Return-Path: <a@return.example>',
+        'Received: from mx by inbound-smtp.eu-west-1.amazonaws.com with SMTP id 1; Wed, 25 Nov 2026 09:00:00 +0000',
+        'Received-SPF: pass (spfCheck: domain of spf.example designates 203.0.113.7) client-ip=203.0.113.7; envelope-from=a@spf.example; helo=mx;',
+        'Authentication-Results: amazonses.com; spf=pass; dkim=none',
+        'X-SES-RECEIPT: AAAA',
+        'From: a@spf.example',
+        '',
+        'hi',
+      ].join('\r\n'),
+    );
+    const parsed = await parseMail(raw);
+    expect(readAuthenticatedDomains(parsed.headerLines, trusted).spfDomain).toBe('spf.example');
   });
 });

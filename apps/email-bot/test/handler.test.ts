@@ -475,3 +475,95 @@ describe('handler: exactly one reply', () => {
     ]);
   });
 });
+
+describe('handler: From alignment (forged From, backscatter)', () => {
+  // The attacker's own envelope domain passes SPF, its own DKIM signature passes, the victim's domain publishes no
+  // DMARC (SES: dmarc=none, not FAIL): every verdict passes, only alignment tells the From is not theirs.
+  const forged: MessageOptions = {
+    from: 'Victim <victim@bank.example>',
+    returnPath: '<mallory@attacker.example>',
+    authDomain: 'attacker.example',
+    dmarc: 'none',
+  };
+
+  it('skips a forged From (S3 notification, trusted headers), naming the domains, and takes no marker', async () => {
+    const { handler, mailbox, lines } = setup();
+    mailbox.put(BUCKET, 'inbound/forged', inboundMessage(forged));
+    const result = await handler(s3Event(['inbound/forged']), ctx);
+    expect(result.outcomes).toEqual([
+      { index: 0, key: 'inbound/forged', status: 'skipped', reason: 'unaligned-from' },
+    ]);
+    expect(mailbox.sent).toHaveLength(0);
+    expect(mailbox.markers(BUCKET, testConfig.markerPrefix)).toEqual([]);
+    expect(logOf(lines, 'skipped')[0]?.detail).toBe(
+      'From domain bank.example (organization bank.example) is not aligned with an authenticated domain: ' +
+        'SPF attacker.example; DKIM attacker.example; DMARC NONE',
+    );
+  });
+
+  it('ignores Authentication-Results forged below SES block', async () => {
+    const { handler, mailbox } = setup();
+    mailbox.put(
+      BUCKET,
+      'inbound/forged-ar',
+      inboundMessage({
+        ...forged,
+        headers: [
+          'Authentication-Results: amazonses.com; spf=pass smtp.mailfrom=bank.example; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example',
+        ],
+      }),
+    );
+    const result = await handler(s3Event(['inbound/forged-ar']), ctx);
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'unaligned-from' });
+  });
+
+  it.each<[string, MessageOptions]>([
+    [
+      'SPF passes for its bounce subdomain (no DKIM, no DMARC)',
+      { returnPath: '<b-1@bounce.example.org>', authDomain: 'esp.example', dkim: 'none', dmarc: 'none' },
+    ],
+    [
+      'its ESP signs with DKIM for its domain (SPF for the ESP)',
+      { returnPath: '<b-1@esp.example>', authDomain: 'example.org', dmarc: 'none' },
+    ],
+    [
+      'DMARC passed for its domain',
+      { returnPath: '<b-1@esp.example>', authDomain: 'example.org', dkim: 'none' },
+    ],
+  ])('answers a legitimate sender whose %s', async (_name, options) => {
+    const { handler, mailbox } = setup();
+    mailbox.put(BUCKET, 'inbound/ok', inboundMessage(options));
+    const result = await handler(s3Event(['inbound/ok']), ctx);
+    expect(result.outcomes[0]).toMatchObject({ status: 'replied' });
+    expect(mailbox.sent[0]?.destinations).toEqual(['alice@example.org']);
+  });
+
+  it('skips a forged From on the SES receipt event path (SPF domain from mail.source)', async () => {
+    const event = loadFixture('ses', 'inbound-basic') as {
+      Records: { ses: { mail: { source: string } } }[];
+    };
+    event.Records[0]!.ses.mail.source = 'mallory@attacker.example';
+    const { handler, mailbox, lines } = setup();
+    // The stored copy (Alice's From) has no SES block: the event's verdicts say SPF PASS, DKIM and DMARC GRAY.
+    mailbox.put(BUCKET, 'inbound/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1', inboundMessage({ omit: true }));
+    const result = await handler(event, ctx);
+    expect(result.outcomes[0]).toMatchObject({ status: 'skipped', reason: 'unaligned-from' });
+    expect(logOf(lines, 'skipped')[0]?.detail).toContain('SPF attacker.example; DKIM no pass; DMARC GRAY');
+    expect(mailbox.sent).toHaveLength(0);
+  });
+
+  it('answers the forged From when EMAIL_BOT_REQUIRE_ALIGNMENT=off', async () => {
+    const config = loadConfig({
+      EMAIL_BOT_ADDRESS: 'bot@example.com',
+      EMAIL_BOT_BUCKET: BUCKET,
+      EMAIL_BOT_KEY_PREFIX: 'inbound/',
+      EMAIL_BOT_REQUIRE_ALIGNMENT: 'off',
+      AWS_REGION: 'eu-west-1',
+    });
+    const { handler, mailbox } = setup({ config });
+    mailbox.put(BUCKET, 'inbound/forged', inboundMessage(forged));
+    const result = await handler(s3Event(['inbound/forged']), ctx);
+    expect(result.outcomes[0]).toMatchObject({ status: 'replied' });
+    expect(mailbox.sent[0]?.destinations).toEqual(['victim@bank.example']);
+  });
+});

@@ -451,6 +451,47 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP â†’ SES â†
     expect(await repliesTo(idOf(info))).toHaveLength(0);
   });
 
+  it('sends nothing for a forged From whose verdicts pass (SPF for the envelope domain only), and logs why', {
+    timeout: 60_000,
+  }, async () => {
+    // The emulator's SES writes SPF for the envelope domain (smtp.mailfrom) and DKIM/DMARC for the From domain;
+    // the attacker's mail passes SPF for attacker.example, carries no valid DKIM signature of bank.example, and
+    // bank.example has no DMARC policy (GRAY: dmarc=none, not FAIL).
+    const info = await mail.sendMail({
+      envelope: { from: 'mallory@attacker.example', to: [BOT] },
+      from: 'Victim <victim@bank.example>',
+      to: BOT,
+      subject: 'joe-job',
+      text: 'x',
+      headers: { 'X-Caprice-Test-Verdicts': 'dkim=FAIL; dmarc=GRAY' },
+    });
+    const [outcome] = await outcomeFor(idOf(info));
+    expect(outcome).toMatchObject({
+      msg: 'skipped',
+      reason: 'unaligned-from',
+      detail:
+        'From domain bank.example (organization bank.example) is not aligned with an authenticated domain: ' +
+        'SPF attacker.example; DKIM no pass; DMARC NONE',
+    });
+    expect(await repliesTo(idOf(info))).toHaveLength(0);
+  });
+
+  it('answers a From whose SPF-authenticated envelope is in a subdomain (relaxed alignment), without DKIM or DMARC', {
+    timeout: 60_000,
+  }, async () => {
+    const info = await mail.sendMail({
+      envelope: { from: 'return-7@mail.example.org', to: [BOT] },
+      from: 'Alice <alice@example.org>',
+      to: BOT,
+      subject: 'aligned by SPF',
+      text: 'hello from a bounce subdomain',
+      headers: { 'X-Caprice-Test-Verdicts': 'dkim=FAIL; dmarc=GRAY' },
+    });
+    const [outcome] = await outcomeFor(idOf(info));
+    expect(outcome).toMatchObject({ msg: 'replied', to: 'alice@example.org' });
+    expect(await repliesTo(idOf(info))).toHaveLength(1);
+  });
+
   it.each([
     ['a delivery report (multipart/report) from an ordinary envelope sender', 'dsn', 'delivery-report'],
   ])('sends nothing for %s, and logs why', { timeout: 60_000 }, async (_name, fixture, reason) => {

@@ -7,21 +7,33 @@ export interface SesBlockOptions {
   spf?: string;
   dkim?: string;
   dmarc?: string;
+  /**
+   * Domain in the `dkim=… header.i=@…` and `dmarc=… header.from=…` results; defaults to the From domain (what SES
+   * writes for a message signed by its From domain), else example.org.
+   */
+  authDomain?: string;
   /** Leave the SES block out entirely (no verdicts). */
   omit?: boolean;
 }
 
+function fromDomain(from: string | undefined): string | undefined {
+  const address = from === undefined ? undefined : (/<([^>]*)>/.exec(from)?.[1] ?? from);
+  return address?.includes('@') ? address.slice(address.lastIndexOf('@') + 1) : undefined;
+}
+
 /** The header lines SES prepends to a stored message. */
-export function sesBlock(options: SesBlockOptions = {}): string {
+export function sesBlock(options: SesBlockOptions & { from?: string } = {}): string {
   if (options.omit) return '';
   const {
     returnPath = '<alice@example.org>',
+    authDomain = fromDomain(options.from) ?? 'example.org',
     spam = 'PASS',
     virus = 'PASS',
     spf = 'pass',
     dkim = 'pass',
     dmarc = 'pass',
   } = options;
+  const envelopeFrom = /<([^>]*)>/.exec(returnPath)?.[1] ?? returnPath;
   return [
     `Return-Path: ${returnPath}`,
     'Received: from mail.example.org (mail.example.org [198.51.100.7])',
@@ -31,9 +43,9 @@ export function sesBlock(options: SesBlockOptions = {}): string {
     `X-SES-Virus-Verdict: ${virus}`,
     `Received-SPF: ${spf} (spfCheck: domain of example.org designates 198.51.100.7 as permitted sender) client-ip=198.51.100.7;`,
     `Authentication-Results: amazonses.com;`,
-    ` spf=${spf} (spfCheck: domain of example.org designates 198.51.100.7 as permitted sender) client-ip=198.51.100.7; envelope-from=alice@example.org;`,
-    ` dkim=${dkim} header.i=@example.org;`,
-    ` dmarc=${dmarc} header.from=example.org;`,
+    ` spf=${spf} (spfCheck: domain of example.org designates 198.51.100.7 as permitted sender) client-ip=198.51.100.7; envelope-from=${envelopeFrom};`,
+    ` dkim=${dkim} header.i=@${authDomain};`,
+    ` dmarc=${dmarc} header.from=${authDomain};`,
     'X-SES-RECEIPT: AEFBQUFBQUFBQUFBQUFB',
     '',
   ].join('\r\n');

@@ -409,10 +409,8 @@ describe('reflection through Reply-To and forged From', () => {
     );
   });
 
-  it('a forged From with passing verdicts (SPF passes for the envelope, DMARC not FAIL) reaches its victim at most the hourly limit', async () => {
-    // The victim's From is forged; the verdicts pass (scanning on, the sender's own envelope domain passes SPF,
-    // the victim's domain publishes no DMARC policy). The policy cannot tell; the limit bounds the damage.
-    const { handler, mailbox } = setup({ clock: () => NINE });
+  /** 12 mails forging a victim's From: SPF and DKIM pass for the attacker's own domain, no DMARC at the victim. */
+  function forgeries(mailbox: ReturnType<typeof setup>['mailbox']): string[] {
     const keys: string[] = [];
     for (let i = 0; i < 12; i++) {
       const key = `inbound/forged-${i}`;
@@ -421,6 +419,7 @@ describe('reflection through Reply-To and forged From', () => {
         key,
         inboundMessage({
           returnPath: '<mallory@attacker.example>',
+          authDomain: 'attacker.example',
           dmarc: 'none',
           from: `Victim <victim+${i}@bank.example>`,
           messageId: `<forged-${i}@attacker.example>`,
@@ -428,7 +427,28 @@ describe('reflection through Reply-To and forged From', () => {
       );
       keys.push(key);
     }
-    const outcomes = await statuses(handler, keys);
+    return keys;
+  }
+
+  it('a forged From with passing verdicts (SPF and DKIM pass for the attacker, DMARC not FAIL) gets no reply: From is not aligned', async () => {
+    const { handler, mailbox } = setup({ clock: () => NINE });
+    const outcomes = await statuses(handler, forgeries(mailbox));
+    expect(outcomes).toEqual(Array(12).fill('skipped: unaligned-from'));
+    expect(mailbox.sent).toHaveLength(0);
+    // Skipped by the policy, before the reply limit: no slot taken, no marker.
+    expect(mailbox.markers(BUCKET, testConfig.markerPrefix)).toEqual([]);
+  });
+
+  it('with EMAIL_BOT_REQUIRE_ALIGNMENT=off the forged From reaches its victim at most the hourly limit', async () => {
+    const config = loadConfig({
+      EMAIL_BOT_ADDRESS: 'bot@example.com',
+      EMAIL_BOT_BUCKET: BUCKET,
+      EMAIL_BOT_KEY_PREFIX: 'inbound/',
+      EMAIL_BOT_REQUIRE_ALIGNMENT: 'off',
+      AWS_REGION: 'eu-west-1',
+    });
+    const { handler, mailbox } = setup({ config, clock: () => NINE });
+    const outcomes = await statuses(handler, forgeries(mailbox));
     expect(outcomes.filter((o) => o === 'replied')).toHaveLength(5);
     expect(outcomes.filter((o) => o === 'skipped: reply-limit')).toHaveLength(7);
     expect(new Set(mailbox.sent.map((s) => s.destinations[0]!.replace(/\+\d+/, '')))).toEqual(
