@@ -49,6 +49,12 @@ export {
   RUNTIME_API_TIMEOUTS,
   serverOptions,
 } from './http/listener-timeouts.js';
+export {
+  ASYNC_EVENT_FORMAT,
+  type SetAsideFile,
+  type StoredAsyncEvent,
+} from './invoke/async-event-store.js';
+export type { AsyncResumeReport } from './invoke/async-invoker.js';
 export type {
   InvocationCondition,
   InvocationRecord,
