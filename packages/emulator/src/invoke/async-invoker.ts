@@ -186,19 +186,30 @@ export class AsyncInvoker {
   }
 
   async #process(event: QueuedEvent): Promise<void> {
+    if (event.done === undefined && !(await this.#attempts(event))) return; // closed: the file is up to date
+    if (this.#closed) {
+      // Ended, record not sent: keep the ending so the next start only delivers it.
+      await this.#keep(event, 'save');
+      return;
+    }
+    await this.#deliver(event);
+    await this.#keep(event, 'remove');
+  }
+
+  /**
+   * Updates (or removes) an event's file. A failure (disk full, folder removed) is logged and the event carries on
+   * in memory: only a restart in between would then run it from its older state (or again, once finished).
+   */
+  async #keep(event: QueuedEvent, action: 'save' | 'remove'): Promise<void> {
     try {
-      if (event.done === undefined && !(await this.#attempts(event))) return; // closed: the file is up to date
-      if (this.#closed) {
-        // Ended, record not sent: keep the ending so the next start only delivers it.
-        await this.#o.store.save(toStored(event));
-        return;
-      }
-      await this.#deliver(event);
-      await this.#o.store.remove(event.request.requestId);
+      if (action === 'save') await this.#o.store.save(toStored(event));
+      else await this.#o.store.remove(event.request.requestId);
     } catch (err) {
-      // A state write failed (disk full, folder removed): the event's file is stale or missing; say so.
       const message = err instanceof Error ? err.message : String(err);
-      this.#log(event, `Async invoke state could not be kept in ${this.#o.store.dir}: ${message}`);
+      this.#log(
+        event,
+        `Async invoke state could not be ${action === 'save' ? 'updated' : 'removed'} in ${this.#o.store.dir}: ${message}`,
+      );
     }
   }
 
@@ -278,7 +289,7 @@ export class AsyncInvoker {
       }
       event.nextAttemptAt = this.#now() + (delays[Math.min(event.attempts - 1, delays.length - 1)] ?? 0);
       // Before the wait, so a restart during it keeps the attempt count and the due time.
-      await this.#o.store.save(toStored(event));
+      await this.#keep(event, 'save');
     }
   }
 
