@@ -112,8 +112,14 @@ export class AsyncInvoker {
       attempts: 0,
       nextAttemptAt: now,
     };
-    await this.#track(this.#o.store.save(toStored(event)));
-    if (!this.#closed) this.#track(this.#process(event));
+    const saved = this.#o.store.save(toStored(event));
+    // Queued inside the tracked write, so `drain()` never sees a moment with neither in flight.
+    this.#track(
+      saved.then(() => {
+        if (!this.#closed) this.#track(this.#process(event));
+      }),
+    );
+    await saved;
   }
 
   /**
