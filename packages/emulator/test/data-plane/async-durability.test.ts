@@ -1,8 +1,8 @@
 /**
  * Accepted asynchronous (Event) invokes survive closing and starting the emulator again on the same state folder:
  * a pending event runs once after the restart with its request ID, an event waiting for its retry keeps its
- * attempt count, its event age counts from its first acceptance, an event cut short by close() runs again, an S3
- * notification's event is kept too, and a corrupt event file is moved aside without stopping the start.
+ * attempt count, its event age counts from its first acceptance, an event cut short by close() runs again, S3
+ * notification's and an SES receipt rule's events are kept too, an event that cannot be kept is refused (500), and a corrupt event file is moved aside without stopping the start.
  * Everything goes through real sockets and the real SDK clients; the first emulator of each test runs with
  * `asyncPaused` (events accepted and kept, none run) or long retry delays, the second one with its clock moved
  * forward; completion is awaited with `drainAsync` or by polling files, never by sleeping.
@@ -33,6 +33,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  CreateReceiptRuleCommand,
+  CreateReceiptRuleSetCommand,
+  SESClient,
+  SetActiveReceiptRuleSetCommand,
+} from '@aws-sdk/client-ses';
+import nodemailer from 'nodemailer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emailExtension } from '../../src/email/email-extension.js';
 import type { StoredAsyncEvent } from '../../src/invoke/async-event-store.js';
@@ -97,6 +104,7 @@ describe('async invokes survive an emulator restart', () => {
   let lambda: LambdaClient | undefined;
   let s3: S3Client | undefined;
   let warnings: string[];
+  let smtpPort = 0;
 
   beforeEach(() => {
     root = mkdtempSync(path.join(tmpdir(), 'caprice-async-durable-'));
@@ -117,7 +125,7 @@ describe('async invokes survive an emulator restart', () => {
       stateDir,
       createDelayMs: 20,
       updateDelayMs: 20,
-      extensions: [emailExtension({ smtpPort: 0 })],
+      extensions: [emailExtension({ smtpPort: 0, onReady: (p) => (smtpPort = p.smtp.port) })],
       dataPlane: { asyncRetryDelaysMs: [LONG_RETRY_MS], asyncWarn: (m) => warnings.push(m), ...tuning },
     });
     emulator = started;
@@ -401,6 +409,59 @@ describe('async invokes survive an emulator restart', () => {
     };
     expect(event.Records.map((r) => [r.eventName, r.s3.bucket.name, r.s3.object.key])).toEqual([
       ['ObjectCreated:Put', 'uploads', 'report.csv'],
+    ]);
+  });
+
+  it('an SES receipt rule Lambda action (Event) accepted before a restart still reaches the function after it', async () => {
+    const running = await start({ asyncPaused: true });
+    const out = await define('on-mail', RECORDING);
+    await client().send(
+      new AddPermissionCommand({
+        FunctionName: 'on-mail',
+        StatementId: 'ses',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'ses.amazonaws.com',
+        SourceAccount: '000000000000',
+      }),
+    );
+    const ses = new SESClient({ endpoint: running.url, region: 'us-east-1', credentials: CREDENTIALS });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true });
+    try {
+      await ses.send(new CreateReceiptRuleSetCommand({ RuleSetName: 'main' }));
+      await ses.send(
+        new CreateReceiptRuleCommand({
+          RuleSetName: 'main',
+          Rule: {
+            Name: 'bot',
+            Enabled: true,
+            Recipients: ['bot@example.com'],
+            Actions: [{ LambdaAction: { FunctionArn: `${ARN}:on-mail`, InvocationType: 'Event' } }],
+          },
+        }),
+      );
+      await ses.send(new SetActiveReceiptRuleSetCommand({ RuleSetName: 'main' }));
+      await transport.sendMail({
+        from: 'alice@example.org',
+        to: 'bot@example.com',
+        subject: 'kept',
+        text: 'hi',
+      });
+    } finally {
+      transport.close();
+      ses.destroy();
+    }
+    await poll(() => keptFiles().length === 1);
+    await stop();
+
+    const second = await start();
+    await second.dataPlane.drainAsync();
+    const attempts = lines(path.join(out, 'attempts'));
+    expect(attempts).toHaveLength(1);
+    const event = JSON.parse(attempts[0]!.slice(attempts[0]!.indexOf(' ') + 1)) as {
+      Records: { eventSource: string; ses: { mail: { commonHeaders: { subject: string } } } }[];
+    };
+    expect(event.Records.map((r) => [r.eventSource, r.ses.mail.commonHeaders.subject])).toEqual([
+      ['aws:ses', 'kept'],
     ]);
   });
 }, 120_000);
