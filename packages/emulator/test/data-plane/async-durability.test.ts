@@ -1,11 +1,12 @@
 /**
  * Accepted asynchronous (Event) invokes survive closing and starting the emulator again on the same state folder:
  * a pending event runs once after the restart with its request ID, an event waiting for its retry keeps its
- * attempt count, its event age counts from its first acceptance, an event cut short by close() runs again, S3
- * notification's and an SES receipt rule's events are kept too, an event that cannot be kept is refused (500), and a corrupt event file is moved aside without stopping the start.
- * Everything goes through real sockets and the real SDK clients; the first emulator of each test runs with
- * `asyncPaused` (events accepted and kept, none run) or long retry delays, the second one with its clock moved
- * forward; completion is awaited with `drainAsync` or by polling files, never by sleeping.
+ * attempt count, its event age counts from its first acceptance, an event cut short by close() runs again, the
+ * events of an S3 notification and of an SES receipt rule are kept too, an event that cannot be kept is refused
+ * (500), and a corrupt event file is moved aside without stopping the start. Everything goes through real sockets
+ * and the real SDK clients; the first emulator of each test runs with `asyncPaused` (events accepted and kept,
+ * none run) or long retry delays, the second one with its clock moved forward; completion is awaited with
+ * `drainAsync` or by polling files, never by sleeping.
  */
 
 import {
