@@ -21,13 +21,23 @@ export interface CliIo {
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
+    let first = 0;
+    const onSignal = () => {
+      const now = Date.now();
+      if (first === 0) {
+        first = now;
+        resolve();
+        return;
+      }
+      // Under `pnpm run`, one Ctrl-C arrives twice: the terminal signals the whole process group and pnpm relays
+      // it (pnpm/pnpm#7374). A repeat within 2 s is that echo and must not cut the clean shutdown short; a later
+      // one is the user insisting.
+      if (now - first < 2000) return;
+      process.stderr.write('Forced stop.\n');
+      process.exit(130);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
