@@ -11,8 +11,8 @@ import { toXml } from '../s3/xml.js';
 import {
   type Envelope,
   mailObject,
+  messageVerdicts,
   newSesInboundMessageId,
-  PASSING_VERDICTS,
   parseVerdicts,
   prependHeader,
   receiptVerdicts,
@@ -593,8 +593,9 @@ export function createSesService(options: SesServiceOptions): SesService {
     if (accepted.length === 0)
       throw new SesReceiveError(550, '5.1.1 Requested action not taken: mailbox unavailable');
     const requested = requestedVerdicts(message.raw);
+    const derived = messageVerdicts(message.raw, message.mailFrom);
     const verdicts: Verdicts = {
-      ...(requested !== undefined ? parseVerdicts(requested) : PASSING_VERDICTS),
+      ...(requested !== undefined ? parseVerdicts(requested, derived) : derived),
       ...message.verdicts,
     };
     const messageId = newSesInboundMessageId();
