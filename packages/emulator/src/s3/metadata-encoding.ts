@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { decodeHeaderWords } from '../email/headers.js';
 
 const NON_ASCII = /[\u0080-\uffff]/;
 const ENCODED_WORD = /=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
@@ -10,12 +10,7 @@ const ENCODED_WORD = /=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/;
  * decode is kept as sent.
  */
 export function decodeMetadataValue(value: string): string {
-  if (!ENCODED_WORD.test(value)) return value;
-  try {
-    return libmime.decodeWords(value);
-  } catch {
-    return value;
-  }
+  return ENCODED_WORD.test(value) ? decodeHeaderWords(value) : value;
 }
 
 /**
