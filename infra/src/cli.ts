@@ -117,6 +117,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         await stop;
         io.stdout('Stopping…');
         await running.close();
+        io.stdout('Stopped.');
         return 0;
       }
       case 'dev': {
@@ -138,6 +139,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         await stop;
         io.stdout('Stopping…');
         await dev.close();
+        io.stdout('Stopped.');
         return 0;
       }
       case 'demo': {
