@@ -454,9 +454,9 @@ describe('email-bot zip under the runtime layer on the emulator (SMTP → SES �
   it('sends nothing for a forged From whose verdicts pass (SPF for the envelope domain only), and logs why', {
     timeout: 60_000,
   }, async () => {
-    // The emulator's SES writes SPF for the envelope domain (smtp.mailfrom) and DKIM/DMARC for the From domain;
-    // the attacker's mail passes SPF for attacker.example, carries no valid DKIM signature of bank.example, and
-    // bank.example has no DMARC policy (GRAY: dmarc=none, not FAIL).
+    // The attacker's mail passes SPF for its envelope domain attacker.example, carries no valid DKIM signature of
+    // bank.example, and bank.example has no DMARC policy (GRAY: dmarc=none, not FAIL). The emulator derives much the
+    // same from the message (unsigned → dkim=none, unaligned → dmarc=none); the header pins it, and DKIM to FAIL.
     const info = await mail.sendMail({
       envelope: { from: 'mallory@attacker.example', to: [BOT] },
       from: 'Victim <victim@bank.example>',
